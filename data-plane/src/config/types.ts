@@ -21,7 +21,8 @@ export interface StockTsdbConfig {
     wal_sync: 'always' | 'none';
     /** most rows one stored segment holds before it is split (default 4096) */
     segment_max_rows: number;
-    /** number of vnodes the key space is divided into (default 1000; must match the cluster's) */
+    /** number of vnodes the key space is divided into (default 1000, at most 65534: keys hold it
+     *  in a u16 and 0xFFFF is the system prefix); cluster.sharding.virtual_nodes is the same number */
     vnodes: number;
     /** RocksDB block cache in bytes (default 64MB) */
     block_cache_size: number;
@@ -44,24 +45,26 @@ export interface StockTsdbConfig {
   };
   cache: {
     enabled: boolean;
-    /** decoded-segment cache bound in bytes (default 512MB) */
+    /** decoded-segment cache bound in bytes (default 512MB; 0 = cache nothing) */
     max_size: number;
-    /** seconds an entry may live (default 300) */
+    /** seconds an entry may live (default 300; 0 = no time limit, only the size bound evicts) */
     ttl: number;
   };
   monitoring: {
     enabled: boolean;
-    /** port of /metrics and /health (default 9090); the cluster file's prometheus_port is an alias */
+    /** port of /metrics and /health (default 9090; 0 = the OS picks a free port); the cluster
+     *  file's prometheus_port is an alias */
     metrics_port: number;
     metrics_path: string;
     /** seconds between health self-checks (default 30) */
     health_check_interval: number;
-    /** queries slower than this many ms are logged as slow_query in performance.log (default 100) */
+    /** queries slower than this many ms are logged as slow_query in performance.log
+     *  (default 100; 0 = log every query) */
     slow_query_ms: number;
   };
   network: {
     bind_address: string;
-    /** data API port (default 6379) */
+    /** data API port (default 6379; 0 = the OS picks a free port, for tests) */
     port: number;
     /** concurrent HTTP connections before new ones are refused (default 10000) */
     max_connections: number;
@@ -74,7 +77,7 @@ export interface StockTsdbConfig {
     level: 'debug' | 'info' | 'warn' | 'error';
     /** a log file is rotated past this many bytes (default 64MB) */
     max_file_size: number;
-    /** rotated files kept per log (default 5) */
+    /** rotated files kept per log (default 5; 0 = keep none, the current file is truncated) */
     max_files: number;
   };
   auth: {
@@ -85,7 +88,8 @@ export interface StockTsdbConfig {
   query: {
     /** default bucket time zone when the symbol's exchange has none configured */
     default_timezone: string;
-    /** exchange code (the middle part of kind.EXCHANGE.code) → IANA zone */
+    /** exchange code (the middle part of kind.EXCHANGE.code) → IANA zone; keys are upper-case
+     *  (look up with `exchange.toUpperCase()`); a config's entries are merged over the defaults */
     exchange_timezones: Record<string, string>;
     /** most rows one raw query may return (default 1,000,000) */
     max_rows: number;
@@ -94,7 +98,8 @@ export interface StockTsdbConfig {
     enabled: boolean;
     mode: string;
     node_id: string;
-    /** address other nodes use to reach this node's data port, host:port (default bind:port) */
+    /** address other nodes use to reach this node's data port, host:port (default bind:port;
+     *  a wildcard bind 0.0.0.0 / :: advertises 127.0.0.1, with a warning when the cluster is on) */
     advertise_address: string;
     service_discovery: {
       provider: 'consul' | 'kubernetes' | 'static';
@@ -108,3 +113,13 @@ export interface StockTsdbConfig {
     token: string;
   };
 }
+
+/**
+ * Every key optional at every depth: the shape of config overrides (CLI flags, the operator's
+ * per-node settings). Arrays are replaced whole, not merged.
+ */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;

@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { OverloadError } from '../errors.ts';
+import type { CodecTask } from './codec-tasks.ts';
+
+/** Runs codec tasks (encode, decode, merge, aggregate) off the request thread. */
+export interface CodecPool {
+  run<T>(task: CodecTask): Promise<T>;
+  /** tasks waiting for a worker */
+  readonly queueDepth: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Under Bun the worker loads the TypeScript source directly; Node (Vitest) cannot, so there
+ * it loads the bundle that `scripts/build-workers.sh` writes (run by `npm test`/`npm start`).
+ */
+export function codecWorkerFile(): string {
+  const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
+  const source = fileURLToPath(new URL('./codec-worker.ts', import.meta.url));
+  if (isBun) return source;
+  const bundle = fileURLToPath(new URL('../../dist/codec-worker.mjs', import.meta.url));
+  if (!existsSync(bundle)) throw new Error(`codec worker bundle missing: run scripts/build-workers.sh (${bundle})`);
+  return bundle;
+}
+
+/** The real pool: Piscina worker threads. */
+export class PiscinaCodecPool implements CodecPool {
+  private readonly pool: Piscina;
+
+  constructor(opts: { threads: number; maxQueue: number }) {
+    const threads = opts.threads > 0 ? opts.threads : availableParallelism();
+    this.pool = new Piscina({
+      filename: codecWorkerFile(),
+      minThreads: threads,
+      maxThreads: threads,
+      maxQueue: opts.maxQueue,
+      // Segment sealing is CPU-bound; idle workers stay warm (JIT) instead of being recycled.
+      idleTimeout: 60_000,
+    });
+  }
+
+  get queueDepth(): number {
+    return this.pool.queueSize;
+  }
+
+  async run<T>(task: CodecTask): Promise<T> {
+    try {
+      return (await this.pool.run(task, { transferList: transferablesOf(task) })) as T;
+    } catch (err) {
+      if (err instanceof Error && /queue is at limit/i.test(err.message)) {
+        throw new OverloadError('codec worker queue is full', 1, 503);
+      }
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
+
+/** Runs tasks on the calling thread: for unit tests of the layers above, never in the server. */
+export class InlineCodecPool implements CodecPool {
+  readonly queueDepth = 0;
+  private handler: ((t: CodecTask) => unknown) | null = null;
+
+  async run<T>(task: CodecTask): Promise<T> {
+    if (!this.handler) this.handler = (await import('./codec-worker.ts')).default as (t: CodecTask) => unknown;
+    return this.handler(task) as T;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Array buffers a task owns outright (new rows handed to sealing), moved rather than copied. */
+function transferablesOf(task: CodecTask): ArrayBuffer[] {
+  if (task.kind !== 'seal') return [];
+  const out = new Set<ArrayBuffer>();
+  for (const item of task.items) {
+    out.add(item.ts.buffer as ArrayBuffer);
+    for (const v of item.values) out.add(v.buffer as ArrayBuffer);
+  }
+  return [...out];
+}

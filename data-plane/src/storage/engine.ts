@@ -1,0 +1,365 @@
+import type { CandleQuery, CandleResult, EngineApi, EngineStats, RangeQuery } from '../engine-api.ts';
+import { OverloadError, StorageError, ValidationError } from '../errors.ts';
+import { SYMBOL_PATTERN, type SeriesData, type WriteBatch } from '../model.ts';
+import { unwrapValue } from '../encoding/envelope.ts';
+import { ByteLruCache } from './byte-lru-cache.ts';
+import { PiscinaCodecPool, type CodecPool } from './codec-pool.ts';
+import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options.ts';
+import { runCandles } from './engine-candles.ts';
+import type { KvStore } from './kv-store.ts';
+import { engineMetaKey, metaRange, segmentPrefixEnd } from './keys.ts';
+import { RocksKvStore } from './rocks-kv-store.ts';
+import { Sealer } from './sealer.ts';
+import { keyName, SegmentReader } from './segment-reader.ts';
+import { SeriesState } from './series-state.ts';
+import { emptyRows, mergeLayers, sliceRows, type SortedRows } from './sorted-rows.ts';
+import { vnodeOf } from './vnode-of.ts';
+import { WriteAheadLog } from './wal.ts';
+
+const FORMAT_VERSION = '1';
+
+/**
+ * The standalone storage engine: WAL → in-memory heads → sealed, column-encoded segments in
+ * RocksDB, read back through a decoded-segment cache. Usable as a library (no HTTP).
+ *
+ * Threading: all state lives on the calling JS thread; CPU-heavy codec work runs in the
+ * CodecPool. Reads see a consistent view: the head, sealing snapshots and a RocksDB snapshot
+ * iterator are captured in the same synchronous step.
+ */
+export class Engine implements EngineApi {
+  private readonly series = new Map<string, SeriesState>();
+  private sortedSymbols: string[] | null = null;
+  private headBytes = 0;
+  private closed = false;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly counters = { rowsWritten: 0, rowsRead: 0, segmentsWritten: 0, corruptions: 0, storageBytes: 0 };
+  readonly wal: WriteAheadLog;
+  readonly reader: SegmentReader;
+  readonly cache: ByteLruCache<string, SortedRows> | null;
+  private readonly sealer: Sealer;
+
+  private constructor(
+    readonly kv: KvStore,
+    readonly pool: CodecPool,
+    readonly opts: EngineOptions,
+    private readonly log: (level: 'info' | 'error', msg: string, extra?: Record<string, unknown>) => void,
+  ) {
+    this.cache = opts.cacheBytes > 0 ? new ByteLruCache<string, SortedRows>({ maxBytes: opts.cacheBytes, ttlMs: opts.cacheTtlMs }) : null;
+    this.reader = new SegmentReader(kv, this.cache, pool, (err) => this.noteError(err));
+    this.wal = new WriteAheadLog(kv, { sync: opts.walSync, apply: (batch, seq) => this.apply(batch, seq) });
+    this.sealer = new Sealer(
+      {
+        kv,
+        pool,
+        reader: this.reader,
+        series: () => this.series.values(),
+        headBytes: () => this.headBytes,
+        walBytes: () => this.wal.bytes,
+        adjustHeadBytes: (d) => (this.headBytes += d),
+        afterSeal: async ({ segments }) => {
+          this.counters.segmentsWritten += segments;
+          await this.wal.truncateBelow(this.minPinnedSeq());
+        },
+        onError: (err, what) => this.noteError(err, what),
+      },
+      {
+        maxRows: opts.segmentMaxRows,
+        blockSizeUs: opts.blockSizeUs,
+        compress: opts.compress,
+        headSoftLimit: opts.headLimitBytes / 2,
+        maxWalBytes: opts.maxWalBytes,
+        idleMs: opts.idleSealMs,
+        parallel: Math.max(2, opts.workerThreads),
+      },
+    );
+  }
+
+  /**
+   * Opens (or creates) the engine in `opts.dataDir`: loads the series registry, replays the
+   * WAL, and starts background sealing. `kv`/`pool` may be injected (tests).
+   */
+  static async open(
+    partial: Partial<EngineOptions> & { dataDir: string },
+    deps: { kv?: KvStore; pool?: CodecPool; log?: Engine['log'] } = {},
+  ): Promise<Engine> {
+    const opts: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, ...partial };
+    const kv = deps.kv ?? (await RocksKvStore.open(opts.dataDir, { writeBufferSize: opts.writeBufferSize, cacheSize: opts.blockCacheSize }));
+    const pool = deps.pool ?? new PiscinaCodecPool({ threads: opts.workerThreads, maxQueue: opts.maxQueue });
+    const engine = new Engine(kv, pool, opts, deps.log ?? (() => {}));
+    try {
+      await engine.start();
+    } catch (err) {
+      await pool.close().catch(() => {});
+      await kv.close().catch(() => {});
+      throw err;
+    }
+    return engine;
+  }
+
+  private async start(): Promise<void> {
+    await this.checkFormat();
+    await this.loadRegistry();
+    const t0 = Date.now();
+    const replayed = await this.wal.replay();
+    if (replayed.records > 0) {
+      this.log('info', 'wal replayed', { records: replayed.records, rows: replayed.rows, ms: Date.now() - t0 });
+    }
+    this.timer = setInterval(() => {
+      this.sealer.kick();
+      this.refreshStorageBytes();
+    }, 1000);
+    this.timer.unref?.();
+    this.refreshStorageBytes();
+    this.sealer.kick();
+  }
+
+  private async checkFormat(): Promise<void> {
+    const key = engineMetaKey('format');
+    const v = await this.kv.get(key);
+    if (!v) await this.kv.write([{ type: 'put', key, value: Buffer.from(FORMAT_VERSION) }], { sync: true });
+    else if (v.toString() !== FORMAT_VERSION) {
+      throw new StorageError(`data directory ${this.opts.dataDir} has storage format ${v.toString()}, this build reads ${FORMAT_VERSION}`);
+    }
+    const vn = engineMetaKey('vnodes');
+    const stored = await this.kv.get(vn);
+    if (!stored) await this.kv.write([{ type: 'put', key: vn, value: Buffer.from(String(this.opts.vnodes)) }], { sync: true });
+    else if (Number(stored.toString()) !== this.opts.vnodes) {
+      throw new StorageError(`data directory was created with ${stored.toString()} vnodes, config says ${this.opts.vnodes}`);
+    }
+  }
+
+  private async loadRegistry(): Promise<void> {
+    // One short scan per vnode: meta records sit at the start of each vnode's key range.
+    const vnodes = Array.from({ length: this.opts.vnodes }, (_, i) => i);
+    for (let i = 0; i < vnodes.length; i += 64) {
+      await Promise.all(vnodes.slice(i, i + 64).map((v) => this.loadVnodeMeta(v)));
+    }
+  }
+
+  private async loadVnodeMeta(vnode: number): Promise<void> {
+    const { gte, lt } = metaRange(vnode);
+    for await (const { key, value } of this.kv.iterate({ gte, lt })) {
+      const name = keyName(key);
+      const { payload } = unwrapValue(value, name);
+      const symbol = key.toString('utf8', 4, 4 + key[3]);
+      const st = this.stateFor(symbol);
+      st.loadMeta(new TextDecoder().decode(payload));
+    }
+  }
+
+  private stateFor(symbol: string): SeriesState {
+    let st = this.series.get(symbol);
+    if (!st) {
+      st = new SeriesState(symbol, vnodeOf(symbol, this.opts.vnodes));
+      this.series.set(symbol, st);
+      this.sortedSymbols = null;
+    }
+    return st;
+  }
+
+  // ---- writes ---------------------------------------------------------------------------
+
+  async write(batch: WriteBatch): Promise<{ written: number }> {
+    this.checkOpen();
+    validateBatch(batch);
+    if (batch.rowCount === 0) return { written: 0 };
+    if (this.headBytes > this.opts.headLimitBytes) {
+      this.sealer.kick();
+      throw new OverloadError(`in-memory head is full (${this.headBytes} of ${this.opts.headLimitBytes} bytes); retry shortly`, 1, 503);
+    }
+    await this.wal.append(batch);
+    this.counters.rowsWritten += batch.rowCount;
+    this.sealer.kick();
+    return { written: batch.rowCount };
+  }
+
+  /** Applies a durable batch to the heads (in WAL order; never throws for validated input). */
+  private apply(batch: WriteBatch, seq: number): void {
+    const now = Date.now();
+    for (const rows of batch.series) {
+      const st = this.stateFor(rows.symbol);
+      const before = st.head.bytes;
+      st.head.append(rows, seq, now);
+      st.noteFields(rows);
+      this.headBytes += st.head.bytes - before;
+    }
+  }
+
+  private minPinnedSeq(): number {
+    let min = Infinity;
+    for (const s of this.series.values()) {
+      if (s.head.length && s.head.minSeq < min) min = s.head.minSeq;
+      for (const snap of s.sealing) if (snap.minSeq < min) min = snap.minSeq;
+    }
+    return min === Infinity ? Number.MAX_SAFE_INTEGER : min;
+  }
+
+  /** Seals every head into segments and truncates the WAL (used before backup and on close). */
+  async flush(): Promise<void> {
+    await this.sealer.flushAll();
+    await this.wal.truncateBelow(this.minPinnedSeq());
+  }
+
+  // ---- reads ----------------------------------------------------------------------------
+
+  async readRange(q: RangeQuery): Promise<SeriesData> {
+    this.checkOpen();
+    const st = this.series.get(q.symbol);
+    if (!st || q.end <= q.start) return toSeriesData(q.symbol, emptyRows(q.fields ?? st?.fields ?? []), q.fields);
+    const rows = await this.readRows(st, q.start, q.end);
+    this.counters.rowsRead += rows.ts.length;
+    return toSeriesData(q.symbol, rows, q.fields ?? st.fields);
+  }
+
+  /** Sorted rows of a series in [start, end): segments, then sealing snapshots, then head. */
+  async readRows(st: SeriesState, start: number, end: number): Promise<SortedRows> {
+    // Captured synchronously together: see the class comment.
+    const head = sliceRows(st.head.sorted(), start, end);
+    const sealing = st.sealingSorted().map((r) => sliceRows(r, start, end));
+    const it = this.reader.openRange(st.segmentPrefix, start);
+    const entries = await this.reader.collect(it, end);
+    const stored = (await this.reader.decodeAll(entries)).map((r) => sliceRows(r, start, end));
+    return mergeLayers([...stored, ...sealing, head], st.fields);
+  }
+
+  async candles(q: CandleQuery): Promise<CandleResult> {
+    this.checkOpen();
+    return runCandles(this, q);
+  }
+
+  /** Series state for a symbol, if known (used by query helpers). */
+  seriesState(symbol: string): SeriesState | undefined {
+    return this.series.get(symbol);
+  }
+
+  async latest(symbols: string[]): Promise<(SeriesData | null)[]> {
+    this.checkOpen();
+    return Promise.all(symbols.map((s) => this.latestOne(s)));
+  }
+
+  private async latestOne(symbol: string): Promise<SeriesData | null> {
+    const st = this.series.get(symbol);
+    if (!st) return null;
+    const layers: SortedRows[] = [];
+    const it = this.kv.iterate({ gte: st.segmentPrefix, lt: segmentPrefixEnd(st.segmentPrefix), reverse: true, limit: 1 });
+    const sealing = st.sealingSorted();
+    const head = st.head.sorted();
+    const entry = await it.next();
+    await it.close();
+    if (entry) layers.push(...(await this.reader.decodeAll([entry])));
+    layers.push(...sealing, head);
+    let best = -Infinity;
+    for (const l of layers) if (l.ts.length && l.ts[l.ts.length - 1] > best) best = l.ts[l.ts.length - 1];
+    if (best === -Infinity) return null;
+    const rows = mergeLayers(layers.map((l) => sliceRows(l, best, best + 1)), st.fields);
+    this.counters.rowsRead += rows.ts.length;
+    return toSeriesData(symbol, rows, st.fields);
+  }
+
+  async symbols(prefix = ''): Promise<string[]> {
+    this.checkOpen();
+    this.sortedSymbols ??= [...this.series.keys()].sort();
+    const all = this.sortedSymbols;
+    if (!prefix) return all.slice();
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (all[mid] < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: string[] = [];
+    for (let i = lo; i < all.length && all[i].startsWith(prefix); i++) out.push(all[i]);
+    return out;
+  }
+
+  // ---- housekeeping ---------------------------------------------------------------------
+
+  stats(): EngineStats {
+    let headRows = 0;
+    for (const s of this.series.values()) headRows += s.head.length;
+    const c = this.cache?.stats();
+    return {
+      rowsWritten: this.counters.rowsWritten,
+      rowsRead: this.counters.rowsRead,
+      seriesCount: this.series.size,
+      headRows,
+      headBytes: this.headBytes,
+      walBytes: this.wal.bytes,
+      storageBytes: this.counters.storageBytes,
+      segmentsWritten: this.counters.segmentsWritten,
+      cacheHits: c?.hits ?? 0,
+      cacheMisses: c?.misses ?? 0,
+      cacheBytes: c?.bytes ?? 0,
+      workerQueueDepth: this.pool.queueDepth,
+      corruptionsDetected: this.counters.corruptions,
+    };
+  }
+
+  /** Bytes on disk of the whole store (RocksDB live SST files + memtables). */
+  private refreshStorageBytes(): void {
+    if (this.kv instanceof RocksKvStore) {
+      const sst = Number(this.kv.property('rocksdb.live-sst-files-size') ?? 0);
+      const mem = Number(this.kv.property('rocksdb.cur-size-all-mem-tables') ?? 0);
+      this.counters.storageBytes = sst + mem;
+    }
+  }
+
+  private noteError(err: unknown, what = 'read'): void {
+    if (err instanceof Error && err.name === 'CorruptionError') this.counters.corruptions++;
+    this.log('error', `${what} failed`, { error: err instanceof Error ? err.message : String(err) });
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new StorageError('engine is closed');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    try {
+      await this.flushForClose();
+    } finally {
+      await this.pool.close();
+      await this.kv.close();
+    }
+  }
+
+  private async flushForClose(): Promise<void> {
+    await this.sealer.flushAll();
+    await this.wal.truncateBelow(this.minPinnedSeq());
+  }
+}
+
+/** Converts sorted rows to the API's SeriesData, selecting and ordering `fields`. */
+function toSeriesData(symbol: string, rows: SortedRows, fields?: string[]): SeriesData {
+  const wanted = fields ?? rows.fields;
+  const values = wanted.map((f) => {
+    const i = rows.fields.indexOf(f);
+    return i >= 0 ? rows.values[i] : new Float64Array(rows.ts.length).fill(NaN);
+  });
+  return { symbol, ts: rows.ts, fields: wanted, values };
+}
+
+/** Library-level checks (the HTTP parsers already give friendlier messages). */
+function validateBatch(batch: WriteBatch): void {
+  let rows = 0;
+  for (const s of batch.series) {
+    if (!SYMBOL_PATTERN.test(s.symbol)) throw new ValidationError(`symbol "${s.symbol}" must match ${SYMBOL_PATTERN}`);
+    const n = s.ts.length;
+    for (let i = 0; i < n; i++) {
+      const t = s.ts[i];
+      if (!Number.isSafeInteger(t)) throw new ValidationError(`symbol "${s.symbol}" row ${i + 1}: timestamp ${t} is not an integer number of microseconds`);
+    }
+    for (const [name, col] of s.columns) {
+      if (col.length !== n) throw new ValidationError(`symbol "${s.symbol}" field "${name}": ${col.length} values for ${n} timestamps`);
+      for (let i = 0; i < n; i++) {
+        const v = col[i];
+        if (v === Infinity || v === -Infinity) throw new ValidationError(`symbol "${s.symbol}" row ${i + 1} field "${name}": not a finite number`);
+      }
+    }
+    rows += n;
+  }
+  if (rows !== batch.rowCount) throw new ValidationError(`batch rowCount ${batch.rowCount} does not match its ${rows} rows`);
+}

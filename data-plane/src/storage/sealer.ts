@@ -1,0 +1,263 @@
+import type { CodecPool } from './codec-pool.ts';
+import type { SealItem, SealResult } from './codec-tasks.ts';
+import type { KvEntry, KvOp, KvStore } from './kv-store.ts';
+import { segmentKey, segmentKeyTs, segmentPrefixEnd } from './keys.ts';
+import { keyName, type SegmentReader } from './segment-reader.ts';
+import { SeriesHead } from './series-head.ts';
+import type { SeriesState } from './series-state.ts';
+import { wrapValue } from '../encoding/envelope.ts';
+
+export interface SealerOptions {
+  maxRows: number;
+  blockSizeUs: number;
+  compress: boolean;
+  /** head bytes past which the largest heads are sealed early */
+  headSoftLimit: number;
+  /** WAL bytes past which the heads pinning the oldest records are sealed */
+  maxWalBytes: number;
+  idleMs: number;
+  /** seal tasks in flight at once (≈ worker threads) */
+  parallel: number;
+}
+
+export interface SealerHost {
+  kv: KvStore;
+  pool: CodecPool;
+  reader: SegmentReader;
+  series(): Iterable<SeriesState>;
+  headBytes(): number;
+  walBytes(): number;
+  /** called after a group's segments are committed (WAL truncation, stats) */
+  afterSeal(info: { rows: number; segments: number; bytes: number }): Promise<void>;
+  onError(err: unknown, what: string): void;
+  adjustHeadBytes(delta: number): void;
+}
+
+/** Series per seal task: coarse, since a pool round trip costs ~120 µs. */
+const SERIES_PER_TASK = 128;
+const ROWS_PER_TASK = 200_000;
+
+/**
+ * Moves head rows into stored segments: decides which series to seal (full, idle, memory or
+ * WAL pressure, or everything on flush), merges them with the segments they touch in a codec
+ * worker, and commits the new segments in one atomic RocksDB batch.
+ *
+ * Invariant: a series has at most one seal in flight, so two merges never rewrite the same
+ * segments concurrently. The rows being sealed stay visible (SeriesState.sealing) until the
+ * commit, so reads never miss them.
+ */
+export class Sealer {
+  private inFlight = 0;
+  private scheduled = false;
+  private readonly waiters: (() => void)[] = [];
+  private retryAfterMs = 0;
+
+  constructor(private readonly host: SealerHost, private readonly opts: SealerOptions) {}
+
+  /** Schedules a check soon (coalesces many kicks into one). */
+  kick(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.check(false).catch((err) => this.host.onError(err, 'seal check'));
+    });
+  }
+
+  /** Seals what needs sealing now; with `all`, every non-empty head. */
+  async check(all: boolean): Promise<void> {
+    if (!all && Date.now() < this.retryAfterMs) return;
+    const picked = this.pick(all);
+    const groups = group(picked);
+    const running: Promise<void>[] = [];
+    for (const g of groups) {
+      if (!all && this.inFlight >= this.opts.parallel) break;
+      running.push(this.sealGroup(g));
+    }
+    await Promise.all(running);
+  }
+
+  /** Seals every head and waits for every seal in flight. */
+  async flushAll(): Promise<void> {
+    for (let round = 0; round < 100; round++) {
+      await this.idle();
+      const pending = [...this.host.series()].some((s) => s.head.length > 0 || s.sealing.length > 0);
+      if (!pending) return;
+      this.retryAfterMs = 0;
+      await this.check(true);
+    }
+  }
+
+  /** Resolves when no seal is in flight. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private pick(all: boolean): SeriesState[] {
+    const o = this.opts;
+    const now = Date.now();
+    const ready: SeriesState[] = [];
+    const others: SeriesState[] = [];
+    for (const s of this.host.series()) {
+      if (s.sealInFlight || s.head.length === 0) continue;
+      if (all || s.head.length >= o.maxRows || now - s.head.lastWriteMs >= o.idleMs) ready.push(s);
+      else others.push(s);
+    }
+    if (all) return ready;
+    let head = this.host.headBytes();
+    if (head > o.headSoftLimit) {
+      // Memory pressure: seal the biggest heads first until well under the soft limit.
+      others.sort((a, b) => b.head.bytes - a.head.bytes);
+      while (others.length && head > o.headSoftLimit / 2) {
+        const s = others.shift()!;
+        head -= s.head.bytes;
+        ready.push(s);
+      }
+    }
+    if (this.host.walBytes() > o.maxWalBytes && others.length) {
+      // WAL pressure: the heads holding the oldest records pin the log; seal the oldest third.
+      others.sort((a, b) => a.head.minSeq - b.head.minSeq);
+      ready.push(...others.slice(0, Math.max(1, Math.ceil(others.length / 3))));
+    }
+    return ready;
+  }
+
+  private async sealGroup(series: SeriesState[]): Promise<void> {
+    this.inFlight++;
+    const snapshots = series.map((s) => {
+      s.sealInFlight = true;
+      const head = s.head;
+      const snap = { raw: head.raw(), minSeq: head.minSeq, sorted: null };
+      s.sealing.push(snap);
+      s.head = new SeriesHead();
+      this.host.adjustHeadBytes(-head.bytes);
+      return snap;
+    });
+    try {
+      const existing = await Promise.all(series.map((s, i) => this.loadTouched(s, snapshots[i].raw.ts)));
+      const items: SealItem[] = series.map((s, i) => ({
+        // Copies: the snapshot stays readable here while the task's buffers move to the worker.
+        ts: snapshots[i].raw.ts.slice(),
+        fields: snapshots[i].raw.fields,
+        values: snapshots[i].raw.values.map((v) => v.slice()),
+        existing: existing[i].map((e) => e.value),
+        existingKeys: existing[i].map((e) => keyName(e.key)),
+        policy: 'new-wins',
+      }));
+      const result = await this.host.pool.run<SealResult>({
+        kind: 'seal',
+        items,
+        maxRows: this.opts.maxRows,
+        blockSizeUs: this.opts.blockSizeUs,
+        compress: this.opts.compress,
+      });
+      const ops: KvOp[] = [];
+      let bytes = 0;
+      let segments = 0;
+      let rows = 0;
+      series.forEach((s, i) => {
+        for (const e of existing[i]) ops.push({ type: 'del', key: e.key });
+        for (const seg of result[i]) {
+          ops.push({ type: 'put', key: segmentKey(s.segmentPrefix, seg.maxTs), value: seg.value });
+          bytes += seg.value.length;
+          segments++;
+        }
+        if (s.metaDirty) {
+          ops.push({ type: 'put', key: s.metaKey, value: wrapValue('series-meta', new TextEncoder().encode(s.metaJson())) });
+        }
+        rows += snapshots[i].raw.ts.length;
+      });
+      await this.host.kv.write(ops);
+      series.forEach((s, i) => {
+        s.metaDirty = false;
+        s.sealing.splice(s.sealing.indexOf(snapshots[i]), 1);
+        const segs = result[i];
+        for (const seg of segs) {
+          this.host.reader.remember({ key: segmentKey(s.segmentPrefix, seg.maxTs), value: seg.value }, seg.rows);
+        }
+        const last = segs[segs.length - 1];
+        if (last && (s.tail == null || last.maxTs >= s.tail.maxTs)) s.tail = { maxTs: last.maxTs, rowCount: last.rowCount };
+      });
+      await this.host.afterSeal({ rows, segments, bytes });
+    } catch (err) {
+      // Rows stay in `sealing` (readable, and their WAL records stay): retry later.
+      this.retryAfterMs = Date.now() + 2000;
+      for (const s of series) {
+        const snap = s.sealing.pop();
+        if (snap) this.restore(s, snap);
+      }
+      this.host.onError(err, 'seal');
+    } finally {
+      for (const s of series) s.sealInFlight = false;
+      this.inFlight--;
+      if (this.inFlight === 0) this.waiters.splice(0).forEach((w) => w());
+    }
+  }
+
+  /** Puts a failed snapshot's rows back in front of the head (head rows are newer and win). */
+  private restore(s: SeriesState, snap: { raw: { ts: Float64Array; fields: string[]; values: Float64Array[] }; minSeq: number }): void {
+    const head = new SeriesHead();
+    const columns = new Map(snap.raw.fields.map((f, i) => [f, snap.raw.values[i]]));
+    head.append({ symbol: s.symbol, ts: snap.raw.ts, columns }, snap.minSeq, Date.now());
+    const cur = s.head.raw();
+    if (cur.ts.length) {
+      head.append({ symbol: s.symbol, ts: cur.ts, columns: new Map(cur.fields.map((f, i) => [f, cur.values[i]])) }, s.head.minSeq, s.head.lastWriteMs);
+    }
+    this.host.adjustHeadBytes(head.bytes - s.head.bytes);
+    s.head = head;
+  }
+
+  /**
+   * Stored segments the new rows must merge with: every segment whose key (its last timestamp)
+   * is ≥ the rows' first timestamp, up to and including the first one ending past their last
+   * timestamp; plus the newest segment when the rows extend the series and it has room.
+   */
+  private async loadTouched(s: SeriesState, ts: Float64Array): Promise<KvEntry[]> {
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < ts.length; i++) {
+      if (ts[i] < min) min = ts[i];
+      if (ts[i] > max) max = ts[i];
+    }
+    const it = this.host.kv.iterate({ gte: segmentKey(s.segmentPrefix, min), lt: segmentPrefixEnd(s.segmentPrefix) });
+    const touched = await this.host.reader.collect(it, max + 1);
+    const known = s.tail;
+    if (touched.length === 0 && !(known && known.rowCount + ts.length > this.opts.maxRows)) {
+      const tail = await this.tailEntry(s);
+      if (tail && tail.rowCount + ts.length <= this.opts.maxRows) touched.push(tail.entry);
+    }
+    return touched;
+  }
+
+  private async tailEntry(s: SeriesState): Promise<{ entry: KvEntry; rowCount: number } | null> {
+    if (s.tail === null) return null;
+    const it = this.host.kv.iterate({ gte: s.segmentPrefix, lt: segmentPrefixEnd(s.segmentPrefix), reverse: true, limit: 1 });
+    const entry = await it.next();
+    await it.close();
+    if (!entry) {
+      s.tail = null;
+      return null;
+    }
+    const rows = (await this.host.reader.decodeAll([entry]))[0];
+    s.tail = { maxTs: segmentKeyTs(entry.key), rowCount: rows.ts.length };
+    return { entry, rowCount: rows.ts.length };
+  }
+}
+
+function group(series: SeriesState[]): SeriesState[][] {
+  const out: SeriesState[][] = [];
+  let cur: SeriesState[] = [];
+  let rows = 0;
+  for (const s of series) {
+    if (cur.length >= SERIES_PER_TASK || (rows + s.head.length > ROWS_PER_TASK && cur.length)) {
+      out.push(cur);
+      cur = [];
+      rows = 0;
+    }
+    cur.push(s);
+    rows += s.head.length;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}

@@ -1,0 +1,106 @@
+import type { ByteLruCache } from './byte-lru-cache.ts';
+import type { CodecPool } from './codec-pool.ts';
+import type { DecodeResult } from './codec-tasks.ts';
+import type { KvEntry, KvIterator, KvStore } from './kv-store.ts';
+import { segmentKey, segmentKeyTs, segmentPrefixEnd } from './keys.ts';
+import { decodeSegmentValue } from './segment-value.ts';
+import type { SortedRows } from './sorted-rows.ts';
+
+/** Below this many uncached segments a read decodes on its own thread (a pool trip costs more). */
+const INLINE_DECODE_MAX = 4;
+/** Segments per worker decode task. */
+const DECODE_TASK_SIZE = 32;
+
+/**
+ * Reads and decodes stored segments of one series, through the decoded-segment cache.
+ * Cache entries are keyed by the segment key plus the value's checksum, so a reader holding an
+ * older snapshot never gets rows decoded from a newer value of the same key.
+ */
+export class SegmentReader {
+  constructor(
+    private readonly kv: KvStore,
+    private readonly cache: ByteLruCache<string, SortedRows> | null,
+    private readonly pool: CodecPool,
+    private readonly onCorruption: (err: unknown) => void,
+  ) {}
+
+  /** Opens a snapshot cursor over the segments that may hold rows in [start, end). Synchronous. */
+  openRange(prefix: Buffer, start: number): KvIterator {
+    return this.kv.iterate({ gte: segmentKey(prefix, start), lt: segmentPrefixEnd(prefix) });
+  }
+
+  /** Stored entries from `it` up to the first segment that ends at or after `end`. */
+  async collect(it: KvIterator, end: number): Promise<KvEntry[]> {
+    const out: KvEntry[] = [];
+    try {
+      for (let e = await it.next(); e; e = await it.next()) {
+        out.push(e);
+        // Segments are disjoint and sorted: one that ends at or past `end` is the last that can hold rows < end.
+        if (segmentKeyTs(e.key) >= end - 1) break;
+      }
+    } finally {
+      await it.close();
+    }
+    return out;
+  }
+
+  /** Decoded rows of every entry (cache first, then inline or in the pool). */
+  async decodeAll(entries: KvEntry[]): Promise<SortedRows[]> {
+    const out = new Array<SortedRows>(entries.length);
+    const missing: number[] = [];
+    entries.forEach((e, i) => {
+      const hit = this.cache?.get(cacheKey(e));
+      if (hit) out[i] = hit;
+      else missing.push(i);
+    });
+    try {
+      if (missing.length <= INLINE_DECODE_MAX) {
+        for (const i of missing) out[i] = decodeSegmentValue(entries[i].value, keyName(entries[i].key));
+      } else {
+        const tasks: Promise<void>[] = [];
+        for (let k = 0; k < missing.length; k += DECODE_TASK_SIZE) {
+          const idx = missing.slice(k, k + DECODE_TASK_SIZE);
+          tasks.push(
+            this.pool
+              .run<DecodeResult>({ kind: 'decode', values: idx.map((i) => entries[i].value), keys: idx.map((i) => keyName(entries[i].key)) })
+              .then((rows) => rows.forEach((r, j) => (out[idx[j]] = r))),
+          );
+        }
+        await Promise.all(tasks);
+      }
+    } catch (err) {
+      this.onCorruption(err);
+      throw err;
+    }
+    for (const i of missing) this.remember(entries[i], out[i]);
+    return out;
+  }
+
+  /** Puts decoded rows in the cache for this exact stored value. */
+  remember(entry: KvEntry, rows: SortedRows): void {
+    this.cache?.set(cacheKey(entry), rows, rowsBytes(rows));
+  }
+}
+
+/** Cache key: the stored key plus the value's trailing checksum. */
+export function cacheKey(e: { key: Uint8Array; value: Uint8Array }): string {
+  const v = e.value;
+  const sum = v.length >= 4 ? (v[v.length - 4] | (v[v.length - 3] << 8) | (v[v.length - 2] << 16) | (v[v.length - 1] << 24)) >>> 0 : 0;
+  return Buffer.from(e.key.buffer, e.key.byteOffset, e.key.byteLength).toString('latin1') + '#' + sum.toString(36) + ':' + v.length;
+}
+
+/** A readable name of a stored key for error messages (vnode/kind/symbol@ts). */
+export function keyName(key: Uint8Array): string {
+  const b = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+  if (b.length >= 4 && !(b[0] === 0xff && b[1] === 0xff)) {
+    const vnode = b.readUInt16BE(0);
+    const sym = b.toString('utf8', 4, 4 + b[3]);
+    return b[2] === 1 ? `segment/${vnode}/${sym}@${segmentKeyTs(b)}` : `meta/${vnode}/${sym}`;
+  }
+  return b.toString('hex');
+}
+
+/** Approximate bytes of decoded rows, for the cache bound. */
+export function rowsBytes(rows: SortedRows): number {
+  return rows.ts.length * 8 * (1 + rows.values.length) + 64 * (1 + rows.fields.length);
+}

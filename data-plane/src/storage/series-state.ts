@@ -1,0 +1,79 @@
+import type { SeriesRows } from '../model.ts';
+import { metaKey, segmentPrefix } from './keys.ts';
+import { SeriesHead } from './series-head.ts';
+import { sortDedupe, type SortedRows } from './sorted-rows.ts';
+
+/** Stored type of a field: integer while every value ever written was integral. */
+export type FieldType = 'int' | 'float';
+
+/** Rows handed to sealing: still visible to readers until their segments are committed. */
+export interface SealingSnapshot {
+  raw: { ts: Float64Array; fields: string[]; values: Float64Array[] };
+  minSeq: number;
+  sorted: SortedRows | null;
+}
+
+/**
+ * Everything the engine knows about one series in memory.
+ * Single writer: the engine (write apply and the sealer run on the one JS thread).
+ */
+export class SeriesState {
+  readonly segmentPrefix: Buffer;
+  readonly metaKey: Buffer;
+  head = new SeriesHead();
+  /** oldest first; normally empty or one entry */
+  sealing: SealingSnapshot[] = [];
+  sealInFlight = false;
+  /** the newest stored segment, when known: merged into by small appends */
+  tail: { maxTs: number; rowCount: number } | null | undefined = undefined;
+  readonly fieldTypes = new Map<string, FieldType>();
+  metaDirty = false;
+
+  constructor(readonly symbol: string, readonly vnode: number) {
+    this.segmentPrefix = segmentPrefix(vnode, symbol);
+    this.metaKey = metaKey(vnode, symbol);
+  }
+
+  /** Records new fields and integer→float promotions seen in `rows`. */
+  noteFields(rows: SeriesRows): void {
+    for (const [name, col] of rows.columns) {
+      const known = this.fieldTypes.get(name);
+      if (known === 'float') continue;
+      const type: FieldType = allIntegral(col) ? 'int' : 'float';
+      if (known !== type && !(known === 'int' && type === 'int')) {
+        this.fieldTypes.set(name, known === undefined ? type : 'float');
+        this.metaDirty = true;
+      }
+    }
+  }
+
+  /** Field names in schema order. */
+  get fields(): string[] {
+    return [...this.fieldTypes.keys()];
+  }
+
+  /** Sorted views of the sealing snapshots (oldest first), computed once each. */
+  sealingSorted(): SortedRows[] {
+    return this.sealing.map((s) => (s.sorted ??= sortDedupe(s.raw.ts, s.raw.fields, s.raw.values)));
+  }
+
+  /** The meta record persisted beside the series' segments. */
+  metaJson(): string {
+    return JSON.stringify({ v: 1, symbol: this.symbol, fields: [...this.fieldTypes] });
+  }
+
+  /** Restores field types from a meta record. */
+  loadMeta(json: string): void {
+    const meta = JSON.parse(json) as { fields: [string, FieldType][] };
+    for (const [name, type] of meta.fields) this.fieldTypes.set(name, type);
+  }
+}
+
+function allIntegral(col: Float64Array): boolean {
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    // NaN = absent: says nothing about the type.
+    if (v === v && !Number.isInteger(v)) return false;
+  }
+  return true;
+}

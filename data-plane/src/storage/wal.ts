@@ -1,0 +1,109 @@
+import { decodeWalRecord, encodeWalRecord } from '../encoding/wal-record.ts';
+import type { WriteBatch } from '../model.ts';
+import type { KvStore } from './kv-store.ts';
+import { walKey, walKeySeq, walRange } from './keys.ts';
+
+/**
+ * The write-ahead log: one RocksDB value per acknowledged write batch (data-plane/docs/format/wal.md).
+ *
+ * `append` assigns the next sequence number, writes the record (fsync'd when `sync`), and
+ * resolves only when every record with a lower sequence number has been handed to `apply`,
+ * so the head sees batches in sequence order both live and on replay; concurrent writers are
+ * group-committed by RocksDB. Records stay until `truncateBelow` is called with a sequence
+ * number all of whose earlier rows are sealed in segments.
+ */
+export class WriteAheadLog {
+  private nextSeq = 1;
+  private nextToApply = 1;
+  private readonly ready = new Map<number, { batch: WriteBatch; done: () => void; fail: (e: unknown) => void } | { error: unknown }>();
+  private readonly sizes = new Map<number, number>();
+  private floor = 1;
+  private liveBytes = 0;
+
+  constructor(
+    private readonly kv: KvStore,
+    private readonly opts: { sync: boolean; apply: (batch: WriteBatch, seq: number) => void },
+  ) {}
+
+  /** Bytes of WAL records not yet truncated. */
+  get bytes(): number {
+    return this.liveBytes;
+  }
+
+  /** Oldest sequence number still in the log. */
+  get oldestSeq(): number {
+    return this.floor;
+  }
+
+  /** Replays every stored record, in order, into `apply`; call once before the first append. */
+  async replay(): Promise<{ records: number; rows: number }> {
+    const { gte, lt } = walRange();
+    let records = 0;
+    let rows = 0;
+    let first = true;
+    for await (const { key, value } of this.kv.iterate({ gte, lt })) {
+      const seq = walKeySeq(key);
+      const batch = decodeWalRecord(value, `wal/${seq}`);
+      if (first) (this.floor = seq), (first = false);
+      this.opts.apply(batch, seq);
+      this.sizes.set(seq, value.length);
+      this.liveBytes += value.length;
+      this.nextSeq = seq + 1;
+      records++;
+      rows += batch.rowCount;
+    }
+    this.nextToApply = this.nextSeq;
+    if (first) this.floor = this.nextSeq;
+    return { records, rows };
+  }
+
+  /** Makes `batch` durable, applies it in sequence order, and resolves with its sequence number. */
+  async append(batch: WriteBatch): Promise<number> {
+    const seq = this.nextSeq++;
+    const record = encodeWalRecord(batch);
+    let failure: unknown;
+    try {
+      await this.kv.write([{ type: 'put', key: walKey(seq), value: record }], { sync: this.opts.sync });
+      this.sizes.set(seq, record.length);
+      this.liveBytes += record.length;
+    } catch (err) {
+      failure = err;
+    }
+    await new Promise<void>((done, fail) => {
+      this.ready.set(seq, failure === undefined ? { batch, done, fail } : { error: failure });
+      if (failure !== undefined) fail(failure);
+      this.drain();
+    });
+    return seq;
+  }
+
+  /** Deletes every record with a sequence number below `seq`. */
+  async truncateBelow(seq: number): Promise<void> {
+    if (seq <= this.floor) return;
+    const upTo = Math.min(seq, this.nextToApply);
+    const from = this.floor;
+    for (let s = from; s < upTo; s++) {
+      const size = this.sizes.get(s);
+      if (size !== undefined) (this.liveBytes -= size), this.sizes.delete(s);
+    }
+    this.floor = upTo;
+    await this.kv.clearRange(walKey(from), walKey(upTo));
+  }
+
+  /** Applies ready records in sequence order; a failed record is skipped (its writer got the error). */
+  private drain(): void {
+    for (;;) {
+      const entry = this.ready.get(this.nextToApply);
+      if (!entry) return;
+      this.ready.delete(this.nextToApply);
+      const seq = this.nextToApply++;
+      if ('error' in entry) continue;
+      try {
+        this.opts.apply(entry.batch, seq);
+        entry.done();
+      } catch (err) {
+        entry.fail(err);
+      }
+    }
+  }
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Bundles the codec worker for Node (Vitest runs on Node, which cannot load TypeScript workers).
+# Bun loads the TypeScript source directly, so the server does not need this bundle.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+node_modules/.bin/bun build data-plane/src/storage/codec-worker.ts \
+  --target=node --format=esm --external lz4-napi \
+  --outfile data-plane/dist/codec-worker.mjs >/dev/null

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the test suites need beyond node_modules. Idempotent: does nothing when every
+# tool is already present, and runs `apt-get update` only when a package is actually missing.
+#   promtool (Debian package "prometheus") — test/integration/metrics.test.ts checks the real
+#   /metrics output with `promtool check metrics`.
+set -euo pipefail
+
+need_pkgs=()
+command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
+
+if [ ${#need_pkgs[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "test-setup: need root (or sudo) to install: ${need_pkgs[*]}" >&2
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Only refresh the package index when the candidate is unknown (fresh container).
+if ! apt-cache show "${need_pkgs[@]}" >/dev/null 2>&1; then
+  $SUDO apt-get update -qq
+fi
+# --no-install-recommends: we need the promtool binary, not a running Prometheus service.
+$SUDO apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+command -v promtool >/dev/null 2>&1 || { echo "test-setup: promtool still missing" >&2; exit 1; }
+echo "test-setup: installed ${need_pkgs[*]}"
