@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { OverloadError } from '../errors.ts';
+import { CorruptionError, OverloadError } from '../errors.ts';
 import type { CodecTask } from './codec-tasks.ts';
 
 /** Runs codec tasks (encode, decode, merge, aggregate) off the request thread. */
@@ -48,7 +48,7 @@ export class PiscinaCodecPool implements CodecPool {
 
   async run<T>(task: CodecTask): Promise<T> {
     try {
-      return (await this.pool.run(task, { transferList: transferablesOf(task) })) as T;
+      return rethrowFailure(await this.pool.run(task, { transferList: transferablesOf(task) })) as T;
     } catch (err) {
       if (err instanceof Error && /queue is at limit/i.test(err.message)) {
         throw new OverloadError('codec worker queue is full', 1, 503);
@@ -69,7 +69,7 @@ export class InlineCodecPool implements CodecPool {
 
   async run<T>(task: CodecTask): Promise<T> {
     if (!this.handler) this.handler = (await import('./codec-worker.ts')).default as (t: CodecTask) => unknown;
-    return this.handler(task) as T;
+    return rethrowFailure(this.handler(task)) as T;
   }
 
   async close(): Promise<void> {}
@@ -84,4 +84,16 @@ function transferablesOf(task: CodecTask): ArrayBuffer[] {
     for (const v of item.values) out.add(v.buffer as ArrayBuffer);
   }
   return [...out];
+}
+
+/** Turns a worker's returned failure back into the error class callers branch on. */
+function rethrowFailure(result: unknown): unknown {
+  const f = (result as { workerFailure?: { name: string; message: string; key?: string } } | null)?.workerFailure;
+  if (!f) return result;
+  if (f.name === 'CorruptionError') {
+    const err = new CorruptionError(f.message);
+    Object.assign(err, { key: f.key });
+    throw err;
+  }
+  throw new Error(`codec worker: ${f.name}: ${f.message}`);
 }

@@ -8,7 +8,23 @@ import { decodeSegmentValue, encodeSegmentValue } from './segment-value.ts';
  * aggregate); no storage access. Result buffers are plain typed arrays; Piscina copies them
  * back by structured clone unless the pool marks them transferable (see codec-pool.ts).
  */
-export default function runCodecTask(task: CodecTask): SealResult | DecodeResult | unknown {
+export default function runCodecTask(task: CodecTask): SealResult | DecodeResult | WorkerFailure | unknown {
+  try {
+    return run(task);
+  } catch (err) {
+    // Errors cross the thread boundary as plain data so the pool can rebuild their class
+    // (structured clone keeps neither custom classes nor their extra fields).
+    const e = err as Error & { key?: string };
+    return { workerFailure: { name: e?.name ?? 'Error', message: e?.message ?? String(err), key: e?.key } } satisfies WorkerFailure;
+  }
+}
+
+/** An error raised inside the worker, returned as data. */
+export interface WorkerFailure {
+  workerFailure: { name: string; message: string; key?: string };
+}
+
+function run(task: CodecTask): unknown {
   switch (task.kind) {
     case 'seal':
       return task.items.map((item) => {

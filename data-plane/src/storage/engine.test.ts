@@ -1,0 +1,175 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CorruptionError, OverloadError, ValidationError } from '../errors.ts';
+import type { SeriesRows, WriteBatch } from '../model.ts';
+import { Engine } from './engine.ts';
+import type { EngineOptions } from './engine-options.ts';
+import { segmentPrefix, segmentPrefixEnd } from './keys.ts';
+import { vnodeOf } from './vnode-of.ts';
+
+const S = 1e6;
+const T0 = Date.UTC(2024, 0, 2, 1, 30) * 1000; // µs
+
+function bars(symbol: string, start: number, count: number, stepSec = 1, seed = 1): SeriesRows {
+  const ts = new Float64Array(count);
+  const open = new Float64Array(count);
+  const high = new Float64Array(count);
+  const low = new Float64Array(count);
+  const close = new Float64Array(count);
+  const volume = new Float64Array(count);
+  let p = 1000 + seed;
+  for (let i = 0; i < count; i++) {
+    ts[i] = start + i * stepSec * S;
+    open[i] = p / 100;
+    p += ((i * 7 + seed) % 5) - 2;
+    close[i] = p / 100;
+    high[i] = Math.max(open[i], close[i]) + 0.01;
+    low[i] = Math.min(open[i], close[i]) - 0.01;
+    volume[i] = 100 * ((i % 17) + 1);
+  }
+  return { symbol, ts, columns: new Map([['open', open], ['high', high], ['low', low], ['close', close], ['volume', volume]]) };
+}
+
+const batch = (...series: SeriesRows[]): WriteBatch => ({ series, rowCount: series.reduce((n, s) => n + s.ts.length, 0) });
+
+describe('Engine', () => {
+  const dirs: string[] = [];
+  const engines: Engine[] = [];
+  afterEach(async () => {
+    for (const e of engines.splice(0)) await e.close().catch(() => {});
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  async function open(opts: Partial<EngineOptions> = {}, dir?: string): Promise<Engine> {
+    const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'engine-'));
+    if (!dir) dirs.push(dataDir);
+    const e = await Engine.open({ dataDir, workerThreads: 2, idleSealMs: 3_600_000, ...opts });
+    engines.push(e);
+    return e;
+  }
+
+  async function reopen(e: Engine, opts: Partial<EngineOptions> = {}): Promise<Engine> {
+    await e.close();
+    engines.splice(engines.indexOf(e), 1);
+    return open(opts, e.opts.dataDir);
+  }
+
+  it('reads back what it wrote, from the head and after sealing and reopening', async () => {
+    const e = await open();
+    const rows = bars('stock.SH.600519', T0, 5000);
+    await e.write(batch(rows));
+    const fromHead = await e.readRange({ symbol: 'stock.SH.600519', start: T0, end: T0 + 5000 * S });
+    expect(fromHead.ts.length).toBe(5000);
+    expect(Array.from(fromHead.values[fromHead.fields.indexOf('close')])).toEqual(Array.from(rows.columns.get('close')!));
+    await e.flush();
+    expect(e.stats().headRows).toBe(0);
+    const e2 = await reopen(e);
+    const stored = await e2.readRange({ symbol: 'stock.SH.600519', start: T0 + 10 * S, end: T0 + 20 * S, fields: ['close', 'volume'] });
+    expect(stored.fields).toEqual(['close', 'volume']);
+    expect(Array.from(stored.ts)).toEqual(Array.from(rows.ts.subarray(10, 20)));
+    expect(Array.from(stored.values[1])).toEqual(Array.from(rows.columns.get('volume')!.subarray(10, 20)));
+  });
+
+  it('upserts: the same timestamp written again replaces the row, in head and across sealed data', async () => {
+    const e = await open();
+    await e.write(batch(bars('A', T0, 100)));
+    await e.flush();
+    const again = bars('A', T0 + 50 * S, 1);
+    again.columns.get('close')![0] = 999.99;
+    await e.write(batch(again));
+    let r = await e.readRange({ symbol: 'A', start: T0, end: T0 + 100 * S, fields: ['close'] });
+    expect(r.ts.length).toBe(100);
+    expect(r.values[0][50]).toBe(999.99);
+    await e.flush();
+    r = await e.readRange({ symbol: 'A', start: T0, end: T0 + 100 * S, fields: ['close'] });
+    expect(r.ts.length).toBe(100);
+    expect(r.values[0][50]).toBe(999.99);
+  });
+
+  it('merges out-of-order rows and years of backfill arriving in any order', async () => {
+    const e = await open({ segmentMaxRows: 500 });
+    const day = 86400 * S;
+    const chunks = Array.from({ length: 40 }, (_, k) => bars('B', T0 - (k * 37 % 40) * day, 300, 60, k));
+    for (const c of chunks) {
+      await e.write(batch(c));
+      if (c.ts[0] % 3 === 0) await e.flush();
+    }
+    await e.flush();
+    const all = await e.readRange({ symbol: 'B', start: T0 - 50 * day, end: T0 + day });
+    expect(all.ts.length).toBe(40 * 300);
+    for (let i = 1; i < all.ts.length; i++) expect(all.ts[i]).toBeGreaterThan(all.ts[i - 1]);
+  });
+
+  it('answers latest() and symbols() over head and stored data', async () => {
+    const e = await open();
+    await e.write(batch(bars('stock.SZ.000001', T0, 10), bars('stock.SZ.000002', T0, 20)));
+    await e.flush();
+    await e.write(batch(bars('stock.SZ.000001', T0 + 100 * S, 1)));
+    const [a, b, none] = await e.latest(['stock.SZ.000001', 'stock.SZ.000002', 'nope']);
+    expect(a!.ts[0]).toBe(T0 + 100 * S);
+    expect(b!.ts[0]).toBe(T0 + 19 * S);
+    expect(none).toBeNull();
+    expect(await e.symbols('stock.SZ')).toEqual(['stock.SZ.000001', 'stock.SZ.000002']);
+    expect(await e.symbols('x')).toEqual([]);
+  });
+
+  it('builds OHLCV candles across stored segments and the head', async () => {
+    const e = await open({ segmentMaxRows: 256 });
+    const rows = bars('C', T0, 7200);
+    await e.write(batch(rows));
+    await e.flush();
+    await e.write(batch(bars('C', T0 + 7200 * S, 100)));
+    const c = await e.candles({ symbol: 'C', start: T0, end: T0 + 7300 * S, interval: '1h', tz: 'UTC' });
+    expect(c.columns.slice(0, 6)).toEqual(['timestamp', 'open', 'high', 'low', 'close', 'volume']);
+    expect(c.ts.length).toBe(3);
+    const vol = rows.columns.get('volume')!;
+    let firstHour = 0;
+    for (let i = 0; i < 3600 - 1800; i++) firstHour += vol[i]; // T0 is at :30
+    expect(c.values[4][0]).toBe(firstHour);
+    expect(c.values[0][0]).toBe(rows.columns.get('open')![0]);
+  });
+
+  it('refuses bad batches with ValidationError and stores nothing of them', async () => {
+    const e = await open();
+    const bad = bars('D', T0, 3);
+    bad.columns.get('open')![1] = Infinity;
+    await expect(e.write(batch(bad))).rejects.toBeInstanceOf(ValidationError);
+    await expect(e.write(batch(bars('bad symbol!', T0, 1)))).rejects.toBeInstanceOf(ValidationError);
+    expect(await e.symbols()).toEqual([]);
+  });
+
+  it('refuses writes with a retryable OverloadError when the head is full', async () => {
+    const e = await open({ headLimitBytes: 64 * 1024 });
+    await e.write(batch(bars('E', T0, 4000)));
+    await expect(e.write(batch(bars('E', T0 + 4000 * S, 10)))).rejects.toBeInstanceOf(OverloadError);
+  });
+
+  it('keeps the decoded-segment cache within its byte bound', async () => {
+    const e = await open({ cacheBytes: 256 * 1024, segmentMaxRows: 512 });
+    for (let k = 0; k < 20; k++) await e.write(batch(bars(`F${k}`, T0, 4000)));
+    await e.flush();
+    for (let k = 0; k < 20; k++) await e.readRange({ symbol: `F${k}`, start: T0, end: T0 + 4000 * S });
+    expect(e.stats().cacheBytes).toBeGreaterThan(0);
+    expect(e.stats().cacheBytes).toBeLessThanOrEqual(256 * 1024);
+  });
+
+  it('detects a corrupted segment: CorruptionError naming the key, counted, never returned as data', async () => {
+    const e = await open();
+    await e.write(batch(bars('G', T0, 100)));
+    await e.flush();
+    const prefix = segmentPrefix(vnodeOf('G', 1000), 'G');
+    const it = e.kv.iterate({ gte: prefix, lt: segmentPrefixEnd(prefix) });
+    const entry = (await it.next())!;
+    await it.close();
+    const damaged = Buffer.from(entry.value);
+    damaged[Math.floor(damaged.length / 2)] ^= 0x5a;
+    await e.kv.write([{ type: 'put', key: entry.key, value: damaged }]);
+    e.cache?.clear();
+    const err = await e.readRange({ symbol: 'G', start: T0, end: T0 + 100 * S }).catch((x) => x);
+    expect(err).toBeInstanceOf(CorruptionError);
+    expect(String(err.message)).toContain('G');
+    expect(e.stats().corruptionsDetected).toBe(1);
+  });
+});
