@@ -34,6 +34,9 @@ const MiB = 1024 * 1024;
  */
 export const MAX_VNODES = 0xfffe;
 
+/** "" (derive from bind address, see cross-check.ts) or "host:port". */
+const optionalHostPort: Check<string> = (v, ctx) => (v === '' ? '' : hostPort(v, ctx));
+
 const seconds = (min = 1) => duration({ unit: 's', min });
 const NODE_ID_RE = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 
@@ -111,7 +114,7 @@ export const SCHEMA: Section<StockTsdbConfig> = section<StockTsdbConfig>({
     enabled: bool,
     mode: str(),
     node_id: str('a node id of letters, digits, ".", "_" or "-" (at most 63)', NODE_ID_RE),
-    advertise_address: (v, ctx) => (v === '' ? '' : hostPort(v, ctx)),
+    advertise_address: optionalHostPort,
     service_discovery: section({
       provider: oneOf('consul', 'kubernetes', 'static'),
       servers: list(hostPort),
@@ -119,7 +122,7 @@ export const SCHEMA: Section<StockTsdbConfig> = section<StockTsdbConfig>({
     }),
     sharding: section({
       enabled: bool,
-      strategy: oneOf('consistent_hashing'),
+      strategy: oneOf<string>('consistent_hashing'), // the only one: placement is vnodes on a ring
       virtual_nodes: int(1, MAX_VNODES),
     }),
     consistency: oneOf('one', 'quorum', 'all'),
