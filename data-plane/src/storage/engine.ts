@@ -15,6 +15,7 @@ import { SeriesState } from './series-state.ts';
 import { emptyRows, mergeLayers, sliceRows, type SortedRows } from './sorted-rows.ts';
 import { vnodeOf } from './vnode-of.ts';
 import { WriteAheadLog } from './wal.ts';
+import { VnodeStore } from './engine-vnodes.ts';
 
 const FORMAT_VERSION = '1';
 
@@ -37,6 +38,10 @@ export class Engine implements EngineApi {
   readonly reader: SegmentReader;
   readonly cache: ByteLruCache<string, SortedRows> | null;
   private readonly sealer: Sealer;
+  /** vnode → last WAL sequence number whose rows for it were dropped (handoff moved it away) */
+  private readonly droppedAt = new Map<number, number>();
+  /** Per-vnode export/import/digest/drop for the cluster layer. */
+  readonly vnodes: VnodeStore;
 
   private constructor(
     readonly kv: KvStore,
@@ -72,6 +77,14 @@ export class Engine implements EngineApi {
         parallel: Math.max(2, opts.workerThreads),
       },
     );
+    this.vnodes = new VnodeStore({
+      kv,
+      reader: this.reader,
+      sealer: this.sealer,
+      seriesIn: (vnode) => [...this.series.values()].filter((s) => s.vnode === vnode),
+      stateFor: (symbol) => this.stateFor(symbol),
+      forgetVnode: (vnode) => this.forgetVnode(vnode),
+    });
   }
 
   /**
@@ -99,6 +112,7 @@ export class Engine implements EngineApi {
   private async start(): Promise<void> {
     await this.checkFormat();
     await this.loadRegistry();
+    await this.loadDropMarkers();
     const t0 = Date.now();
     const replayed = await this.wal.replay();
     if (replayed.records > 0) {
@@ -134,6 +148,27 @@ export class Engine implements EngineApi {
     for (let i = 0; i < vnodes.length; i += 64) {
       await Promise.all(vnodes.slice(i, i + 64).map((v) => this.loadVnodeMeta(v)));
     }
+  }
+
+  private async loadDropMarkers(): Promise<void> {
+    const prefix = engineMetaKey('dropped/');
+    const end = Buffer.concat([prefix.subarray(0, prefix.length - 1), Buffer.from([prefix[prefix.length - 1] + 1])]);
+    for await (const { key, value } of this.kv.iterate({ gte: prefix, lt: end })) {
+      this.droppedAt.set(Number(key.toString('utf8', prefix.length)), Number(value.toString()));
+    }
+  }
+
+  /** Forgets a vnode's series (after a handoff moved it away); WAL replay will not revive them. */
+  private async forgetVnode(vnode: number): Promise<void> {
+    const seq = this.wal.lastAppliedSeq;
+    await this.kv.write([{ type: 'put', key: engineMetaKey(`dropped/${vnode}`), value: Buffer.from(String(seq)) }], { sync: true });
+    this.droppedAt.set(vnode, seq);
+    for (const st of [...this.series.values()]) {
+      if (st.vnode !== vnode) continue;
+      this.headBytes -= st.head.bytes;
+      this.series.delete(st.symbol);
+    }
+    this.sortedSymbols = null;
   }
 
   private async loadVnodeMeta(vnode: number): Promise<void> {
@@ -177,6 +212,7 @@ export class Engine implements EngineApi {
   private apply(batch: WriteBatch, seq: number): void {
     const now = Date.now();
     for (const rows of batch.series) {
+      if (this.droppedAt.size && (this.droppedAt.get(vnodeOf(rows.symbol, this.opts.vnodes)) ?? 0) >= seq) continue;
       const st = this.stateFor(rows.symbol);
       const before = st.head.bytes;
       st.head.append(rows, seq, now);

@@ -1,10 +1,11 @@
 import type { CodecPool } from './codec-pool.ts';
 import type { SealItem, SealResult } from './codec-tasks.ts';
+import type { MergePolicy } from './segment-split.ts';
 import type { KvEntry, KvOp, KvStore } from './kv-store.ts';
 import { segmentKey, segmentKeyTs, segmentPrefixEnd } from './keys.ts';
 import { keyName, type SegmentReader } from './segment-reader.ts';
 import { SeriesHead } from './series-head.ts';
-import type { SeriesState } from './series-state.ts';
+import type { SealingSnapshot, SeriesState } from './series-state.ts';
 import { wrapValue } from '../encoding/envelope.ts';
 
 export interface SealerOptions {
@@ -88,6 +89,20 @@ export class Sealer {
     }
   }
 
+  /** Seals the heads of these series now (after any seal of theirs already in flight). */
+  async sealSeries(list: SeriesState[]): Promise<void> {
+    for (let round = 0; round < 1000; round++) {
+      if (list.some((s) => s.sealInFlight)) {
+        await this.idle();
+        continue;
+      }
+      const todo = list.filter((s) => s.head.length > 0);
+      if (todo.length === 0) return;
+      await Promise.all(group(todo).map((g) => this.sealGroup(g)));
+    }
+    throw new Error('BUG: sealSeries did not converge');
+  }
+
   /** Resolves when no seal is in flight. */
   idle(): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
@@ -135,58 +150,18 @@ export class Sealer {
       return snap;
     });
     try {
-      const existing = await Promise.all(series.map((s, i) => this.loadTouched(s, snapshots[i].raw.ts)));
-      const items: SealItem[] = series.map((s, i) => ({
-        // Copies: the snapshot stays readable here while the task's buffers move to the worker.
-        ts: snapshots[i].raw.ts.slice(),
-        fields: snapshots[i].raw.fields,
-        values: snapshots[i].raw.values.map((v) => v.slice()),
-        existing: existing[i].map((e) => e.value),
-        existingKeys: existing[i].map((e) => keyName(e.key)),
-        policy: 'new-wins',
-      }));
-      const result = await this.host.pool.run<SealResult>({
-        kind: 'seal',
-        items,
-        maxRows: this.opts.maxRows,
-        blockSizeUs: this.opts.blockSizeUs,
-        compress: this.opts.compress,
-      });
-      const ops: KvOp[] = [];
-      let bytes = 0;
-      let segments = 0;
-      let rows = 0;
-      series.forEach((s, i) => {
-        for (const e of existing[i]) ops.push({ type: 'del', key: e.key });
-        for (const seg of result[i]) {
-          ops.push({ type: 'put', key: segmentKey(s.segmentPrefix, seg.maxTs), value: seg.value });
-          bytes += seg.value.length;
-          segments++;
-        }
-        if (s.metaDirty) {
-          ops.push({ type: 'put', key: s.metaKey, value: wrapValue('series-meta', new TextEncoder().encode(s.metaJson())) });
-        }
-        rows += snapshots[i].raw.ts.length;
-      });
-      await this.host.kv.write(ops);
-      series.forEach((s, i) => {
-        s.metaDirty = false;
-        s.sealing.splice(s.sealing.indexOf(snapshots[i]), 1);
-        const segs = result[i];
-        for (const seg of segs) {
-          this.host.reader.remember({ key: segmentKey(s.segmentPrefix, seg.maxTs), value: seg.value }, seg.rows);
-        }
-        const last = segs[segs.length - 1];
-        if (last && (s.tail == null || last.maxTs >= s.tail.maxTs)) s.tail = { maxTs: last.maxTs, rowCount: last.rowCount };
-      });
-      await this.host.afterSeal({ rows, segments, bytes });
+      const info = await this.commitRows(
+        series.map((s, i) => ({ series: s, rows: snapshots[i].raw, policy: 'new-wins' as const })),
+        () => series.forEach((s, i) => s.sealing.splice(s.sealing.indexOf(snapshots[i]), 1)),
+      );
+      await this.host.afterSeal(info);
     } catch (err) {
-      // Rows stay in `sealing` (readable, and their WAL records stay): retry later.
+      // Rows go back to the head (readable, and their WAL records stay): retry later.
       this.retryAfterMs = Date.now() + 2000;
-      for (const s of series) {
-        const snap = s.sealing.pop();
-        if (snap) this.restore(s, snap);
-      }
+      series.forEach((s, i) => {
+        const at = s.sealing.indexOf(snapshots[i]);
+        if (at >= 0) s.sealing.splice(at, 1), this.restore(s, snapshots[i]);
+      });
       this.host.onError(err, 'seal');
     } finally {
       for (const s of series) s.sealInFlight = false;
@@ -195,8 +170,82 @@ export class Sealer {
     }
   }
 
+  /**
+   * Merges rows that arrive from another replica (vnode handoff, repair) into stored segments.
+   * Stored rows win collisions ('existing-wins'): data already here came from writes at least
+   * as new as the snapshot being streamed. Waits for any seal of the same series.
+   */
+  async importRows(series: SeriesState, rows: { ts: Float64Array; fields: string[]; values: Float64Array[] }): Promise<void> {
+    while (series.sealInFlight) await this.idle();
+    series.sealInFlight = true;
+    this.inFlight++;
+    try {
+      await this.commitRows([{ series, rows, policy: 'existing-wins' }], () => {});
+    } finally {
+      series.sealInFlight = false;
+      this.inFlight--;
+      if (this.inFlight === 0) this.waiters.splice(0).forEach((w) => w());
+    }
+  }
+
+  /**
+   * The shared merge-and-commit step: loads the segments the rows touch, merges and re-splits
+   * them in a codec worker, and replaces them in one atomic batch. `onCommitted` runs in the
+   * same tick as the commit's completion, so readers never see rows twice or not at all.
+   */
+  private async commitRows(
+    work: { series: SeriesState; rows: { ts: Float64Array; fields: string[]; values: Float64Array[] }; policy: MergePolicy }[],
+    onCommitted: () => void,
+  ): Promise<{ rows: number; segments: number; bytes: number }> {
+    const existing = await Promise.all(work.map((w) => this.loadTouched(w.series, w.rows.ts)));
+    const items: SealItem[] = work.map((w, i) => ({
+      // Copies: the caller's rows stay readable here while the task's buffers move to the worker.
+      ts: w.rows.ts.slice(),
+      fields: w.rows.fields,
+      values: w.rows.values.map((v) => v.slice()),
+      existing: existing[i].map((e) => e.value),
+      existingKeys: existing[i].map((e) => keyName(e.key)),
+      policy: w.policy,
+    }));
+    const result = await this.host.pool.run<SealResult>({
+      kind: 'seal',
+      items,
+      maxRows: this.opts.maxRows,
+      blockSizeUs: this.opts.blockSizeUs,
+      compress: this.opts.compress,
+    });
+    const ops: KvOp[] = [];
+    let bytes = 0;
+    let segments = 0;
+    let rows = 0;
+    work.forEach(({ series: s, rows: r }, i) => {
+      for (const e of existing[i]) ops.push({ type: 'del', key: e.key });
+      for (const seg of result[i]) {
+        ops.push({ type: 'put', key: segmentKey(s.segmentPrefix, seg.maxTs), value: seg.value });
+        bytes += seg.value.length;
+        segments++;
+      }
+      if (s.metaDirty) {
+        ops.push({ type: 'put', key: s.metaKey, value: wrapValue('series-meta', new TextEncoder().encode(s.metaJson())) });
+      }
+      rows += r.ts.length;
+    });
+    await this.host.kv.write(ops);
+    onCommitted();
+    work.forEach(({ series: s }, i) => {
+      s.metaDirty = false;
+      const segs = result[i];
+      for (const seg of segs) {
+        this.host.reader.remember({ key: segmentKey(s.segmentPrefix, seg.maxTs), value: seg.value }, seg.rows);
+      }
+      const last = segs[segs.length - 1];
+      if (last && (s.tail == null || last.maxTs >= s.tail.maxTs)) s.tail = { maxTs: last.maxTs, rowCount: last.rowCount };
+    });
+    return { rows, segments, bytes };
+  }
+
   /** Puts a failed snapshot's rows back in front of the head (head rows are newer and win). */
-  private restore(s: SeriesState, snap: { raw: { ts: Float64Array; fields: string[]; values: Float64Array[] }; minSeq: number }): void {
+  private restore(s: SeriesState, snap: SealingSnapshot): void {
     const head = new SeriesHead();
     const columns = new Map(snap.raw.fields.map((f, i) => [f, snap.raw.values[i]]));
     head.append({ symbol: s.symbol, ts: snap.raw.ts, columns }, snap.minSeq, Date.now());

@@ -76,8 +76,14 @@ export class SegmentReader {
     return out;
   }
 
+  /** Drops every cached segment whose key starts with `prefix` (after a range was deleted). */
+  forgetPrefix(prefix: Uint8Array): void {
+    const p = Buffer.from(prefix.buffer, prefix.byteOffset, prefix.byteLength).toString('latin1');
+    this.cache?.deleteWhere((k: string) => k.startsWith(p));
+  }
+
   /** Puts decoded rows in the cache for this exact stored value. */
-  remember(entry: KvEntry, rows: SortedRows): void {
+  remember(entry: { key: Uint8Array; value: Uint8Array }, rows: SortedRows): void {
     this.cache?.set(cacheKey(entry), rows, rowsBytes(rows));
   }
 }

@@ -11,7 +11,7 @@ const INITIAL_CAPACITY = 64;
  * still only here; the WAL cannot be truncated past it.
  */
 export class SeriesHead {
-  ts = new Float64Array(INITIAL_CAPACITY);
+  ts: Float64Array = new Float64Array(INITIAL_CAPACITY);
   fields: string[] = [];
   columns: Float64Array[] = [];
   length = 0;

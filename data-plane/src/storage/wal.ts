@@ -30,6 +30,11 @@ export class WriteAheadLog {
     return this.liveBytes;
   }
 
+  /** Highest sequence number applied to the head. */
+  get lastAppliedSeq(): number {
+    return this.nextToApply - 1;
+  }
+
   /** Oldest sequence number still in the log. */
   get oldestSeq(): number {
     return this.floor;

@@ -1,0 +1,152 @@
+import type { KvEntry, KvStore } from './kv-store.ts';
+import { KIND_META, KIND_SEGMENT, parseDataKey, vnodeRange } from './keys.ts';
+import { unwrapValue } from '../encoding/envelope.ts';
+import { CorruptionError } from '../errors.ts';
+import type { Sealer } from './sealer.ts';
+import { keyName, type SegmentReader } from './segment-reader.ts';
+import type { SeriesState } from './series-state.ts';
+import type { SortedRows } from './sorted-rows.ts';
+
+/** What VnodeStore needs from the engine. */
+export interface VnodeHost {
+  kv: KvStore;
+  reader: SegmentReader;
+  sealer: Sealer;
+  seriesIn(vnode: number): SeriesState[];
+  stateFor(symbol: string): SeriesState;
+  /** forgets the series of a vnode and records that WAL records up to now must not revive them */
+  forgetVnode(vnode: number): Promise<void>;
+}
+
+/** Count and order-independent checksum of a vnode's stored rows. */
+export interface VnodeDigest {
+  vnode: number;
+  series: number;
+  rows: number;
+  /** sum over rows of a 32-bit row hash (symbol, timestamp, present field values), mod 2^32 */
+  checksum: number;
+}
+
+/**
+ * Per-vnode operations the cluster layer uses for handoff and anti-entropy. A vnode is one
+ * contiguous key range (keys.md), so export, count and drop are range operations; import goes
+ * through the normal merge path so it can never create overlapping segments.
+ */
+export class VnodeStore {
+  constructor(private readonly host: VnodeHost) {}
+
+  /** Seals every head row of the vnode's series into stored segments. */
+  async flush(vnode: number): Promise<void> {
+    await this.host.sealer.sealSeries(this.host.seriesIn(vnode));
+  }
+
+  /**
+   * The vnode's stored entries (series meta and segments) from a consistent snapshot, in key
+   * order, starting after `afterKey` when resuming an interrupted stream. Flush first to include
+   * rows still in memory.
+   */
+  async *export(vnode: number, afterKey?: Uint8Array): AsyncGenerator<KvEntry> {
+    const { gte, lt } = vnodeRange(vnode);
+    yield* this.host.kv.iterate(afterKey ? { gt: afterKey, lt } : { gte, lt });
+  }
+
+  /**
+   * Imports entries exported by another node. Meta records add fields; segment rows merge with
+   * what is stored here, and rows already here win collisions (they come from writes at least as
+   * new as the exported snapshot). Verifies every value's checksum first.
+   */
+  async importEntries(entries: KvEntry[]): Promise<{ rows: number }> {
+    let rows = 0;
+    for (const e of entries) {
+      const { kind, symbol } = parseDataKey(e.key);
+      const st = this.host.stateFor(symbol);
+      if (kind === KIND_META) {
+        const { payload } = unwrapValue(e.value, keyName(e.key));
+        const meta = JSON.parse(new TextDecoder().decode(payload)) as { fields: [string, 'int' | 'float'][] };
+        for (const [name, type] of meta.fields) {
+          const known = st.fieldTypes.get(name);
+          if (known !== type && known !== 'float') (st.fieldTypes.set(name, known ? 'float' : type), (st.metaDirty = true));
+        }
+      } else if (kind === KIND_SEGMENT) {
+        const [decoded] = await this.host.reader.decodeAll([e]);
+        for (const f of decoded.fields) if (!st.fieldTypes.has(f)) (st.fieldTypes.set(f, 'float'), (st.metaDirty = true));
+        await this.host.sealer.importRows(st, decoded);
+        rows += decoded.ts.length;
+      } else {
+        throw new CorruptionError(`unknown key kind ${kind}`, keyName(e.key));
+      }
+    }
+    return { rows };
+  }
+
+  /** Counts and checksums the vnode's stored rows (flush first for a complete picture). */
+  async digest(vnode: number): Promise<VnodeDigest> {
+    const { gte, lt } = vnodeRange(vnode);
+    let rows = 0;
+    let checksum = 0;
+    const symbols = new Set<string>();
+    let batch: KvEntry[] = [];
+    const drain = async () => {
+      const decoded = await this.host.reader.decodeAll(batch);
+      decoded.forEach((r, i) => {
+        const { symbol } = parseDataKey(batch[i].key);
+        symbols.add(symbol);
+        rows += r.ts.length;
+        checksum = (checksum + rowsChecksum(symbol, r)) >>> 0;
+      });
+      batch = [];
+    };
+    for await (const e of this.host.kv.iterate({ gte, lt })) {
+      if (e.key[2] !== KIND_SEGMENT) continue;
+      batch.push(e);
+      if (batch.length >= 64) await drain();
+    }
+    await drain();
+    return { vnode, series: symbols.size, rows, checksum };
+  }
+
+  /** Deletes everything of the vnode here (after ownership moved away), heads included. */
+  async drop(vnode: number): Promise<void> {
+    const series = this.host.seriesIn(vnode);
+    while (series.some((s) => s.sealInFlight)) await this.host.sealer.idle();
+    await this.host.forgetVnode(vnode);
+    const { gte, lt } = vnodeRange(vnode);
+    await this.host.kv.clearRange(gte, lt);
+    this.host.reader.forgetPrefix(gte);
+  }
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/** Order-independent checksum of rows: the sum of per-row hashes (absent values skipped, fields by name). */
+export function rowsChecksum(symbol: string, rows: SortedRows): number {
+  let symHash = 0x811c9dc5;
+  for (let i = 0; i < symbol.length; i++) symHash = Math.imul(symHash ^ symbol.charCodeAt(i), 0x01000193);
+  const order = rows.fields.map((f, i) => [f, i] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const fieldHash = order.map(([f]) => {
+    let h = 0x9747b28c;
+    for (let i = 0; i < f.length; i++) h = Math.imul(h ^ f.charCodeAt(i), 0x01000193);
+    return h;
+  });
+  let sum = 0;
+  for (let r = 0; r < rows.ts.length; r++) {
+    let h = mix(symHash, rows.ts[r]);
+    for (let k = 0; k < order.length; k++) {
+      const v = rows.values[order[k][1]][r];
+      if (v !== v) continue;
+      h = mix(h ^ fieldHash[k], v);
+    }
+    sum = (sum + (h >>> 0)) >>> 0;
+  }
+  return sum;
+}
+
+function mix(h: number, v: number): number {
+  f64[0] = v;
+  h = Math.imul(h ^ u32[0], 0xcc9e2d51);
+  h = (h << 15) | (h >>> 17);
+  h = Math.imul(h ^ u32[1], 0x1b873593);
+  h ^= h >>> 16;
+  return Math.imul(h, 0x85ebca6b);
+}
