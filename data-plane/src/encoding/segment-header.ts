@@ -1,0 +1,50 @@
+import { ByteReader } from './byte-reader.ts';
+import { hash32 } from './checksum.ts';
+import { SEGMENT_HEADER_SIZE, SEGMENT_VERSION } from './column-encoding.ts';
+import { CorruptionError } from '../errors.ts';
+
+/** The fixed header and field names of a verified segment. */
+export interface SegmentHeader {
+  rowCount: number;
+  /** µs of the first / last row; NaN when rowCount is 0 */
+  minTs: number;
+  maxTs: number;
+  /** the logical block size the encoder partitioned by (µs) */
+  blockSizeUs: number;
+  fields: string[];
+  /** offset of the chunk directory (first byte after the field names) */
+  bodyStart: number;
+  /** offset of the trailing checksum (= end of the body) */
+  bodyEnd: number;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Verifies a segment's length, version byte and checksum, then reads its fixed header and field
+ * names (docs/format/segment.md §2). Throws CorruptionError naming `key` on any failure.
+ */
+export function readSegmentHeader(bytes: Uint8Array, key?: string): SegmentHeader {
+  if (bytes.length < SEGMENT_HEADER_SIZE + 4) throw new CorruptionError(`segment truncated to ${bytes.length} bytes`, key);
+  if (bytes[0] !== SEGMENT_VERSION) throw new CorruptionError(`unsupported segment version ${bytes[0]}`, key);
+  const bodyEnd = bytes.length - 4;
+  const stored = (bytes[bodyEnd] | (bytes[bodyEnd + 1] << 8) | (bytes[bodyEnd + 2] << 16) | (bytes[bodyEnd + 3] << 24)) >>> 0;
+  if (hash32(bytes, 0, bodyEnd) !== stored) throw new CorruptionError('segment checksum mismatch', key);
+  const r = new ByteReader(bytes, 1, bodyEnd, key);
+  if (r.u8() !== 0) r.fail('segment flags set');
+  const fieldCount = r.u16();
+  const rowCount = r.u32();
+  const minTs = r.f64();
+  const maxTs = r.f64();
+  const blockSizeUs = r.f64();
+  const fields: string[] = new Array(fieldCount);
+  for (let j = 0; j < fieldCount; j++) {
+    const name = r.bytes(r.u8(), 'field name');
+    try {
+      fields[j] = decoder.decode(name);
+    } catch (cause) {
+      throw new CorruptionError(`field name ${j} is not UTF-8`, key, { cause });
+    }
+  }
+  return { rowCount, minTs, maxTs, blockSizeUs, fields, bodyStart: r.pos, bodyEnd };
+}
