@@ -1,0 +1,205 @@
+/**
+ * The `http` suite: ingest the same generated bars into our server and each peer in turn (never
+ * two at once), let each settle, measure disk, check the candles against a reference computed
+ * from the generated data, then time the two candle queries.
+ */
+import { loadavg } from 'node:os';
+import { generateBars, tradingDays, mulberry32, type BarColumns } from './gen-bars.ts';
+import { jsonBodies, lineProtocolBodies, referenceCandles, type Body, type Candle, type Precision } from './lp-body.ts';
+import { type IngestResult, type Percentiles, percentiles, sendAll, timedRequest } from './load.ts';
+import { processRss } from './peers/proc.ts';
+import type { Range, Target } from './peers/target.ts';
+import { StockTsdbTarget } from './peers/stock-tsdb.ts';
+
+/** Settings of one http-suite run. */
+export interface HttpSuiteConfig {
+  rows: number;
+  symbols: number;
+  rowsPerRequest: number;
+  clients: number;
+  precision: Precision;
+  querySamples: number;
+  batchSamples: number;
+  batchSymbols: number;
+  start: string;
+  seed: number;
+  json: boolean;
+  keep: boolean;
+}
+
+/** Everything measured for one target. */
+export interface TargetResult {
+  name: string;
+  version: string;
+  queryDoc: { symbolDay: string; batch: string };
+  loadBefore: number[];
+  ingest?: IngestResult;
+  jsonIngest?: IngestResult;
+  settle?: string;
+  disk?: { bytes: number; how: string; bytesPerRow: number; bytesAfterStop: number; liveBytes?: number };
+  rssAfterIngest?: number;
+  peakRss?: number;
+  check?: string;
+  symbolDayMs?: Percentiles;
+  batchMs?: Percentiles;
+  candlesPerSymbolDay?: number;
+  error?: string;
+}
+
+/** The data and the bodies, built once and shared by every target. */
+export interface Workload {
+  cols: BarColumns;
+  lp: Body[];
+  json: Body[];
+  range: Range;
+  barsPerSymbol: number;
+  rowsPerSymbolDay: number;
+  generateSec: number;
+}
+
+const log = (msg: string) => console.error(`[bench] ${msg}`);
+
+/** Generates the bars and all request bodies (untimed for the targets). */
+export function buildWorkload(cfg: HttpSuiteConfig): Workload {
+  const t0 = performance.now();
+  const barsPerSymbol = Math.ceil(cfg.rows / cfg.symbols);
+  const cols = generateBars({ symbols: cfg.symbols, start: cfg.start, count: barsPerSymbol, stepSec: 1, seed: cfg.seed });
+  const lp = lineProtocolBodies(cols, { rowsPerRequest: cfg.rowsPerRequest, precision: cfg.precision });
+  const json = cfg.json ? jsonBodies(cols, { rowsPerRequest: cfg.rowsPerRequest }) : [];
+  const day = tradingDays(cfg.start, 1)[0];
+  const range = { start: day, end: day + 86400 };
+  let rowsPerSymbolDay = 0;
+  for (let r = 0; r < cols.count; r += cols.symbols.length) {
+    if (cols.timestampSec[r] >= range.start && cols.timestampSec[r] < range.end) rowsPerSymbolDay++;
+  }
+  return { cols, lp, json, range, barsPerSymbol, rowsPerSymbolDay, generateSec: (performance.now() - t0) / 1000 };
+}
+
+/** Runs the suite against every target, one after another. */
+export async function runHttpSuite(cfg: HttpSuiteConfig, w: Workload, targets: Target[]): Promise<TargetResult[]> {
+  const out: TargetResult[] = [];
+  for (const t of targets) out.push(await runTarget(cfg, w, t));
+  return out;
+}
+
+async function runTarget(cfg: HttpSuiteConfig, w: Workload, t: Target): Promise<TargetResult> {
+  const res: TargetResult = { name: t.name, version: t.version, queryDoc: t.queryDoc, loadBefore: loadavg() };
+  try {
+    log(`${t.name}: starting`);
+    await t.start();
+    res.version = t.version;
+    log(`${t.name} ${t.version}: ingesting ${w.cols.count} rows as line protocol`);
+    res.ingest = await sendAll(w.lp, t.lineProtocolWrite(cfg.precision), { clients: cfg.clients, serverPid: t.pid });
+    log(`${t.name}: ${fmtRate(res.ingest.rowsPerSec)} rows/s (client CPU ${res.ingest.clientCpuSec.toFixed(1)} s, server CPU ${res.ingest.serverCpuSec.toFixed(1)} s)`);
+    res.rssAfterIngest = processRss(t.pid).rss;
+    res.settle = await t.settle();
+    const disk = await t.diskUsage();
+    res.disk = { ...disk, bytesPerRow: disk.bytes / w.cols.count, bytesAfterStop: NaN };
+    log(`${t.name}: ${res.settle}; ${(disk.bytes / 2 ** 20).toFixed(1)} MiB = ${res.disk.bytesPerRow.toFixed(2)} B/row`);
+    res.check = await checkCandles(t, w);
+    log(`${t.name}: check ${res.check}`);
+    await timeQueries(cfg, w, t, res);
+    log(`${t.name}: symbol-day p50 ${res.symbolDayMs?.p50.toFixed(2)} ms p99 ${res.symbolDayMs?.p99.toFixed(2)} ms; batch p50 ${res.batchMs?.p50.toFixed(1)} ms p99 ${res.batchMs?.p99.toFixed(1)} ms`);
+    res.peakRss = processRss(t.pid).peak;
+  } catch (e) {
+    res.error = (e as Error).message;
+    log(`${t.name}: FAILED: ${res.error}`);
+  } finally {
+    const st = await t.stop().catch(() => ({ bytesAfterStop: NaN, graceful: false }));
+    if (res.disk) {
+      res.disk.bytesAfterStop = st.bytesAfterStop;
+      if (t.diskAfterStop && Number.isFinite(st.bytesAfterStop)) {
+        res.disk = { ...res.disk, liveBytes: res.disk.bytes, bytes: st.bytesAfterStop, bytesPerRow: st.bytesAfterStop / w.cols.count };
+      }
+    }
+    if (!cfg.keep) t.cleanup();
+  }
+  if (t instanceof StockTsdbTarget && cfg.json && !res.error) await jsonIngest(cfg, w, t, res);
+  return res;
+}
+
+/** JSON ingest into a second, fresh instance of our server (so rows are not upserts). */
+async function jsonIngest(cfg: HttpSuiteConfig, w: Workload, t: StockTsdbTarget, res: TargetResult): Promise<void> {
+  try {
+    await t.start();
+    log(`${t.name}: ingesting ${w.cols.count} rows as JSON`);
+    res.jsonIngest = await sendAll(w.json, t.jsonWrite(), { clients: cfg.clients, serverPid: t.pid });
+    log(`${t.name}: JSON ${fmtRate(res.jsonIngest.rowsPerSec)} rows/s`);
+  } catch (e) {
+    res.error = `JSON ingest: ${(e as Error).message}`;
+  } finally {
+    await t.stop().catch(() => undefined);
+    if (!cfg.keep) t.cleanup();
+  }
+}
+
+/** Symbols for the samples: a seeded permutation, so every target gets the same sequence. */
+function symbolOrder(w: Workload, seed: number): string[] {
+  const names = [...w.cols.symbols];
+  const rand = mulberry32(seed ^ 0x5eed);
+  for (let i = names.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [names[i], names[j]] = [names[j], names[i]];
+  }
+  return names;
+}
+
+async function timeQueries(cfg: HttpSuiteConfig, w: Workload, t: Target, res: TargetResult): Promise<void> {
+  const order = symbolOrder(w, cfg.seed);
+  const batchOf = (k: number) => Array.from({ length: cfg.batchSymbols }, (_, i) => order[(k * 97 + i) % order.length]);
+  // Warm-up (not timed): connections, JIT, query caches of plans.
+  for (let i = 0; i < 5; i++) await timedRequest(t.symbolDayQuery(order[order.length - 1 - i], w.range));
+  await timedRequest(t.batchQuery(batchOf(cfg.batchSamples + 1), w.range));
+  const day: number[] = [];
+  for (let i = 0; i < cfg.querySamples; i++) {
+    const r = await timedRequest(t.symbolDayQuery(order[i % order.length], w.range));
+    day.push(r.ms);
+    if (i === 0) res.candlesPerSymbolDay = t.parseSymbolDay(r.body).length;
+  }
+  res.symbolDayMs = percentiles(day);
+  const batch: number[] = [];
+  for (let k = 0; k < cfg.batchSamples; k++) batch.push((await timedRequest(t.batchQuery(batchOf(k), w.range))).ms);
+  res.batchMs = percentiles(batch);
+}
+
+/** Compares 3 symbol-days and one 100-symbol batch with candles computed from the data. */
+async function checkCandles(t: Target, w: Workload): Promise<string> {
+  const syms = [w.cols.symbols[0], w.cols.symbols[1], w.cols.symbols[w.cols.symbols.length - 1]];
+  const problems: string[] = [];
+  for (const s of syms) {
+    const got = t.parseSymbolDay((await timedRequest(t.symbolDayQuery(s, w.range))).body);
+    const p = diffCandles(got, referenceCandles(w.cols, s, { ...w.range, intervalSec: 3600 }));
+    if (p) problems.push(`${s}: ${p}`);
+  }
+  const batchSyms = w.cols.symbols.slice(0, Math.min(100, w.cols.symbols.length));
+  const got = t.parseBatch((await timedRequest(t.batchQuery(batchSyms, w.range))).body);
+  let bad = 0;
+  for (const s of batchSyms) {
+    const p = diffCandles(got.get(s) ?? [], referenceCandles(w.cols, s, { ...w.range, intervalSec: 3600 }));
+    if (p && bad++ < 2) problems.push(`batch ${s}: ${p}`);
+  }
+  if (got.size !== batchSyms.length) problems.push(`batch answered ${got.size} of ${batchSyms.length} symbols`);
+  return problems.length ? `MISMATCH ${problems.join('; ')}` : 'ok (candles equal the reference)';
+}
+
+function diffCandles(got: Candle[], want: Candle[]): string | undefined {
+  if (got.length !== want.length) return `${got.length} candles, want ${want.length}`;
+  for (let i = 0; i < want.length; i++) {
+    for (let k = 0; k < 6; k++) {
+      const a = got[i][k];
+      const b = want[i][k];
+      if (!(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)))) {
+        return `candle ${i} field ${['t', 'open', 'high', 'low', 'close', 'volume'][k]}: got ${a}, want ${b}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** 1234567 → "1.23M". */
+export function fmtRate(x: number): string {
+  if (!Number.isFinite(x)) return '–';
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(0)}K`;
+  return x.toFixed(0);
+}

@@ -1,0 +1,160 @@
+/**
+ * Our own server as a benchmark target, started exactly as a user would:
+ * `bun data-plane/src/main.ts --config config/standalone_performance.lua --data-dir DIR
+ *  --port P --metrics-port M --bind 127.0.0.1` (working directory: the temp folder, so its logs/
+ * land there too). Line protocol to `POST /write?precision=…`, JSON to `POST /v1/write?precision=s`.
+ *
+ * Settling: nothing to force over HTTP yet; wait until the data folder's size stays still for 5 s.
+ *
+ * Queries:
+ *   symbol-day: GET /v1/query?symbol=S&start=START&end=END&interval=1h&precision=s
+ *   batch:      POST /v1/query/batch {"symbols":[S1…S100],"start":START,"end":END,"interval":"1h","precision":"s"}
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Candle } from '../lp-body.ts';
+import { ServerProcess, dirBytes, freePort, removeDir, tempDir, waitStable, waitUntil } from './proc.ts';
+import type { DiskUsage, HttpRequestSpec, Range, Target } from './target.ts';
+
+/** The repository root (bench/peers/../..). */
+export const REPO_ROOT = resolve(import.meta.dir, '..', '..');
+const MAIN = join(REPO_ROOT, 'data-plane', 'src', 'main.ts');
+
+/** Whether our server's entry point exists in this checkout. */
+export function stockTsdbAvailable(): boolean {
+  return existsSync(MAIN);
+}
+
+interface QueryAnswer {
+  symbol: string;
+  columns: string[];
+  rows: number[][];
+}
+
+export class StockTsdbTarget implements Target {
+  readonly name: string;
+  version = 'unknown';
+  readonly queryDoc = {
+    symbolDay: 'GET /v1/query?symbol=S&start=START&end=END&interval=1h&precision=s',
+    batch: 'POST /v1/query/batch {"symbols":[S1,…,S100],"start":START,"end":END,"interval":"1h","precision":"s"}',
+  };
+  private dir = '';
+  private port = 0;
+  private metricsPort = 0;
+  private server?: ServerProcess;
+
+  constructor(
+    private readonly opts: { name?: string; config?: string; extraArgs?: string[] } = {},
+  ) {
+    this.name = opts.name ?? 'stock-tsdb';
+  }
+
+  get pid(): number {
+    return this.server?.pid ?? 0;
+  }
+
+  private get base(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  private get dataDir(): string {
+    return join(this.dir, 'data');
+  }
+
+  async start(): Promise<void> {
+    this.version = gitVersion();
+    this.dir = tempDir(this.name);
+    this.port = await freePort();
+    this.metricsPort = await freePort();
+    const bun = join(REPO_ROOT, 'node_modules', '.bin', 'bun');
+    const config = resolve(REPO_ROOT, this.opts.config ?? 'config/standalone_performance.lua');
+    this.server = ServerProcess.spawn(
+      [
+        existsSync(bun) ? bun : process.execPath,
+        MAIN,
+        '--config',
+        config,
+        '--data-dir',
+        this.dataDir,
+        '--port',
+        String(this.port),
+        '--metrics-port',
+        String(this.metricsPort),
+        '--bind',
+        '127.0.0.1',
+        ...(this.opts.extraArgs ?? []),
+      ],
+      { logPath: join(this.dir, 'server.out'), cwd: this.dir },
+    );
+    await waitUntil('stock-tsdb /health', async () => (await fetch(`http://127.0.0.1:${this.metricsPort}/health`)).ok, {
+      timeoutMs: 60_000,
+      server: this.server,
+    });
+  }
+
+  lineProtocolWrite(precision: string): HttpRequestSpec {
+    return { url: `${this.base}/write?precision=${precision}` };
+  }
+
+  /** Where to POST a JSON body of `{symbol, timestamp, …}` rows with timestamps in seconds. */
+  jsonWrite(): HttpRequestSpec {
+    return { url: `${this.base}/v1/write?precision=s`, init: { headers: { 'content-type': 'application/json' } } };
+  }
+
+  async settle(): Promise<string> {
+    const r = await waitStable(() => dirBytes(this.dataDir), { stableMs: 5000, timeoutMs: 120_000 });
+    return `no forced flush; size still for 5 s after ${(r.waitedMs / 1000).toFixed(0)} s${r.stable ? '' : ' (timed out)'}`;
+  }
+
+  async diskUsage(): Promise<DiskUsage> {
+    return { bytes: dirBytes(this.dataDir), how: 'data dir (RocksDB SSTs + WAL + our files) after writes settled' };
+  }
+
+  symbolDayQuery(symbol: string, range: Range): HttpRequestSpec {
+    const p = new URLSearchParams({ symbol, start: String(range.start), end: String(range.end), interval: '1h', precision: 's' });
+    return { url: `${this.base}/v1/query?${p}` };
+  }
+
+  parseSymbolDay(body: string): Candle[] {
+    return candles(JSON.parse(body) as QueryAnswer);
+  }
+
+  batchQuery(symbols: readonly string[], range: Range): HttpRequestSpec {
+    return {
+      url: `${this.base}/v1/query/batch`,
+      init: {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ symbols, start: range.start, end: range.end, interval: '1h', precision: 's' }),
+      },
+    };
+  }
+
+  parseBatch(body: string): Map<string, Candle[]> {
+    const j = JSON.parse(body) as { results: QueryAnswer[] };
+    const out = new Map<string, Candle[]>();
+    for (const a of j.results) out.set(a.symbol, candles(a));
+    return out;
+  }
+
+  async stop(): Promise<{ bytesAfterStop: number; graceful: boolean }> {
+    const r = (await this.server?.stop()) ?? { graceful: true };
+    return { bytesAfterStop: dirBytes(this.dataDir), graceful: r.graceful };
+  }
+
+  cleanup(): void {
+    if (this.dir) removeDir(this.dir);
+  }
+}
+
+function candles(a: QueryAnswer): Candle[] {
+  if (!a.columns) throw new Error(`stock-tsdb: unexpected answer ${JSON.stringify(a).slice(0, 300)}`);
+  const idx = ['timestamp', 'open', 'high', 'low', 'close', 'volume'].map((c) => a.columns.indexOf(c));
+  return a.rows.map((r) => idx.map((i) => (i < 0 ? NaN : r[i])) as Candle);
+}
+
+function gitVersion(): string {
+  const r = Bun.spawnSync(['git', '-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD']);
+  const dirty = Bun.spawnSync(['git', '-C', REPO_ROOT, 'status', '--porcelain', '--', 'data-plane']).stdout.toString().trim() ? '+dirty' : '';
+  return `${r.stdout.toString().trim()}${dirty} (Bun ${Bun.version})`;
+}
