@@ -1,0 +1,23 @@
+import type { StockTsdbConfig } from '../config/types.ts';
+import type { EngineApi } from '../engine-api.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { HttpMetrics } from '../metrics/http-metrics.ts';
+import type { Admission } from './admission.ts';
+import type { Authorizer } from './auth.ts';
+import type { AppVariables } from './error-mapping.ts';
+
+/** Hono environment of the data app (context variables). */
+export type DataEnv = { Variables: AppVariables };
+
+/** What the data-port routes need; built once by the server (or by the cluster layer, which
+ *  passes its routing engine in place of the local one). */
+export interface DataAppDeps {
+  engine: EngineApi;
+  config: StockTsdbConfig;
+  logger: Logger;
+  metrics: HttpMetrics;
+  admission: Admission;
+  auth: Authorizer;
+  /** told about every server-side failure (health tracking) */
+  onInternalError?: (err: unknown) => void;
+}
