@@ -1,12 +1,10 @@
 /**
- * Deterministic synthetic A-share market data: 1-second (or `stepSec`) OHLCV bars for many
- * symbols during Shanghai/Shenzhen trading hours (09:30–11:30, 13:00–15:00 Asia/Shanghai,
- * weekdays), as columnar typed arrays.
- *
- * The one place the benchmarks make bars; bench/lp-body.ts turns them into request bodies.
- * (If bench/market-data.ts appears with the same `generateBars`, this file should become a
- * re-export of it so the generator lives in one place.)
+ * A-share bars for the HTTP benchmarks: prices and volumes from bench/market-data.ts (the
+ * project's one market-data generator), timestamps laid on Shanghai/Shenzhen trading hours
+ * (09:30–11:30, 13:00–15:00 Asia/Shanghai, weekdays), rows in time-major order as a real feed
+ * delivers them. bench/lp-body.ts turns these columns into request bodies.
  */
+import { generateBars as generateMarketBars } from './market-data.ts';
 
 /** Columnar bars, rows in time-major order: every symbol's bar for t, then t + stepSec, … */
 export interface BarColumns {
@@ -17,12 +15,12 @@ export interface BarColumns {
   readonly symbolIndex: Uint32Array;
   /** Bar start, integer seconds since the epoch (UTC). */
   readonly timestampSec: Float64Array;
-  /** Prices in CNY with 2 decimals (exactly `cents / 100`). */
+  /** Prices in CNY with 2 decimals (exactly `ticks / 100`). */
   readonly open: Float64Array;
   readonly high: Float64Array;
   readonly low: Float64Array;
   readonly close: Float64Array;
-  /** Shares, an integral multiple of 100. */
+  /** Shares, an integral multiple of 100 (0 in a second without trades). */
   readonly volume: Float64Array;
 }
 
@@ -35,7 +33,7 @@ export interface GenerateBarsOptions {
   count: number;
   /** Seconds between bars (default 1). */
   stepSec?: number;
-  /** PRNG seed (default 1). Same options → same bytes. */
+  /** PRNG seed (default 1), passed to market-data.ts. Same options → same bytes. */
   seed?: number;
 }
 
@@ -48,7 +46,7 @@ const SESSIONS: readonly (readonly [number, number])[] = [
 /** Trading seconds in one day. */
 export const TRADING_SECONDS_PER_DAY = SESSIONS.reduce((s, [a, b]) => s + (b - a), 0);
 
-/** Mulberry32: small, fast, deterministic 32-bit PRNG returning floats in [0, 1). */
+/** Mulberry32: small deterministic PRNG in [0, 1), for the harness's own choices (query symbols). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -58,16 +56,6 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** `n` A-share style names, alternating SH (600000+) and SZ (000001+) codes. */
-export function symbolNames(n: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const k = i >> 1;
-    out.push(i % 2 === 0 ? `stock.SH.${600000 + k}` : `stock.SZ.${String(1 + k).padStart(6, '0')}`);
-  }
-  return out;
 }
 
 /** UTC epoch seconds of local midnight (Asia/Shanghai) of each trading day from `start` on. */
@@ -99,49 +87,45 @@ export function barTimestamps(start: string, count: number, stepSec = 1): Float6
   return ts;
 }
 
-/** Generates bars; see {@link BarColumns}. Deterministic for given options. */
+/**
+ * Bars from bench/market-data.ts's `generateBars` (the one generator of the project), laid on
+ * trading time and transposed to time-major columns: symbol k's i-th bar gets the i-th trading
+ * instant of {@link barTimestamps}, so prices stay continuous across the lunch break and nights.
+ * Deterministic for given options.
+ */
 export function generateBars(opts: GenerateBarsOptions): BarColumns {
-  const symbols = typeof opts.symbols === 'number' ? symbolNames(opts.symbols) : [...opts.symbols];
-  const nSym = symbols.length;
+  const stepSec = opts.stepSec ?? 1;
   const perSymbol = opts.count;
+  const times = barTimestamps(opts.start, perSymbol, stepSec);
+  const series = generateMarketBars({
+    symbols: typeof opts.symbols === 'number' ? opts.symbols : [...opts.symbols],
+    start: times[0] * 1e6,
+    count: perSymbol,
+    stepSec,
+    seed: opts.seed ?? 1,
+  });
+  const nSym = series.length;
   const count = nSym * perSymbol;
-  const rand = mulberry32(opts.seed ?? 1);
-  const times = barTimestamps(opts.start, perSymbol, opts.stepSec ?? 1);
-
-  // Per-symbol state in integer cents: a log-uniform start price in 5–300 CNY.
-  const cents = new Float64Array(nSym);
-  const lot = new Float64Array(nSym); // typical volume in lots of 100 shares
+  const out = {
+    symbols: series.map((s) => s.symbol),
+    count,
+    symbolIndex: new Uint32Array(count),
+    timestampSec: new Float64Array(count),
+    open: new Float64Array(count),
+    high: new Float64Array(count),
+    low: new Float64Array(count),
+    close: new Float64Array(count),
+    volume: new Float64Array(count),
+  };
+  const fields = ['open', 'high', 'low', 'close', 'volume'] as const;
   for (let s = 0; s < nSym; s++) {
-    cents[s] = Math.round(500 * Math.exp(rand() * Math.log(60)));
-    lot[s] = 1 + Math.floor(rand() * 50);
-  }
-
-  const symbolIndex = new Uint32Array(count);
-  const timestampSec = new Float64Array(count);
-  const open = new Float64Array(count);
-  const high = new Float64Array(count);
-  const low = new Float64Array(count);
-  const close = new Float64Array(count);
-  const volume = new Float64Array(count);
-  let r = 0;
-  for (let t = 0; t < perSymbol; t++) {
-    const ts = times[t];
-    for (let s = 0; s < nSym; s++, r++) {
-      const o = cents[s];
-      // Random walk in ticks of 0.01, step size proportional to price (~2 bp per second).
-      const vol = Math.max(1, Math.round(o * 0.0002));
-      const c = Math.max(1, o + Math.round((rand() - 0.5) * 2 * vol));
-      const h = Math.max(o, c) + Math.floor(rand() * rand() * vol);
-      const l = Math.max(1, Math.min(o, c) - Math.floor(rand() * rand() * vol));
-      cents[s] = c;
-      symbolIndex[r] = s;
-      timestampSec[r] = ts;
-      open[r] = o / 100;
-      high[r] = h / 100;
-      low[r] = l / 100;
-      close[r] = c / 100;
-      volume[r] = 100 * Math.floor(lot[s] * 2 * rand() * rand() * 4);
+    const src = fields.map((f) => series[s].columns.get(f)!);
+    const dst = fields.map((f) => out[f]);
+    for (let t = 0, r = s; t < perSymbol; t++, r += nSym) {
+      out.symbolIndex[r] = s;
+      out.timestampSec[r] = times[t];
+      for (let f = 0; f < fields.length; f++) dst[f][r] = src[f][t];
     }
   }
-  return { symbols, count, symbolIndex, timestampSec, open, high, low, close, volume };
+  return out;
 }
