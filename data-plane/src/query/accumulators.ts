@@ -156,3 +156,27 @@ export function finalValue(s: AccState | null, fn: AggregateFn, k: number): numb
       return s.b[k];
   }
 }
+
+/** The final values of all `n` buckets for `fn` reading `s` (a whole column; no fill). */
+export function finalColumn(s: AccState | null, fn: AggregateFn, n: number): Float64Array {
+  if (s === null) return new Float64Array(n).fill(fn === 'count' ? 0 : NaN);
+  switch (fn) {
+    case 'first':
+    case 'last':
+      return s.b.slice(0, n);
+    case 'min':
+    case 'max':
+      return s.a.slice(0, n);
+    case 'count':
+      return s.b.slice(0, n);
+    default: {
+      // sum / avg: null where no value was present
+      const out = new Float64Array(n);
+      const a = s.a;
+      const c = s.b;
+      const avg = fn === 'avg';
+      for (let k = 0; k < n; k++) out[k] = c[k] > 0 ? (avg ? a[k] / c[k] : a[k]) : NaN;
+      return out;
+    }
+  }
+}

@@ -83,11 +83,13 @@ function defaults(fields: string[]): { cols: Map<string, ColumnDef>; closeSrc: s
   return { cols, closeSrc };
 }
 
-function accKind(fn: AggregateFn): AccKind {
+/** The accumulator state an aggregate function reads (avg and count read the sum state). */
+export function accKind(fn: AggregateFn): AccKind {
   return fn === 'avg' || fn === 'count' ? 'sum' : fn;
 }
 
-function checkAggregations(aggs: Record<string, [string, AggregateFn]>): void {
+/** Throws ValidationError unless every entry is `name → [sourceField, fn]` with a known fn and a free name. */
+export function checkAggregations(aggs: Record<string, [string, AggregateFn]>): void {
   for (const [name, spec] of Object.entries(aggs)) {
     if (RESERVED.has(name)) throw new ValidationError(`aggregation column ${JSON.stringify(name)} is reserved`);
     if (!Array.isArray(spec) || spec.length !== 2 || typeof spec[0] !== 'string' || !AGGREGATE_FNS.has(spec[1])) {

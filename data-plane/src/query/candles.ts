@@ -1,7 +1,7 @@
 import type { CandleQuery, CandleResult } from '../engine-api.ts';
 import { ValidationError } from '../errors.ts';
 import type { SeriesData } from '../model.ts';
-import { accumulate, emptyAcc, finalValue, mergeInto, type AccState } from './accumulators.ts';
+import { accumulate, emptyAcc, finalColumn, finalValue, mergeInto, type AccState } from './accumulators.ts';
 import { bucketRows, lowerBound } from './bucket-rows.ts';
 import { fillGrid, unionSorted } from './candle-fill.ts';
 import { planCandles, type CandlePlan } from './candle-plan.ts';
@@ -133,12 +133,7 @@ function emit(starts: Float64Array, accs: AccState[], plan: CandlePlan, q: Candl
     values: [],
   };
   if (grid === null) {
-    result.values = cols.map((c) => {
-      const out = new Float64Array(starts.length);
-      const s = c.acc >= 0 ? accs[c.acc] : null;
-      for (let k = 0; k < out.length; k++) out[k] = finalValue(s, c.fn, k);
-      return out;
-    });
+    result.values = cols.map((c) => finalColumn(c.acc >= 0 ? accs[c.acc] : null, c.fn, starts.length));
     return result;
   }
   const ts = unionSorted(grid, starts);

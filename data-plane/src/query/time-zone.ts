@@ -49,10 +49,15 @@ export function makeBucketer(interval: Interval, tz: string): Bucketer {
   sp.lo = Infinity; // empty: the first call looks the span up
   sp.hi = -Infinity;
 
-  // Exact floor division via % (fmod is exact on doubles; plain division can round up near multiples).
+  // Floor to a multiple of w from the origin. The quotient may round to the neighbouring
+  // integer near a multiple, so the remainder is corrected once; it is exact for |x| <= 2^53
+  // (integers). Division instead of % because fmod costs ~3x more and runs once per bucket.
   const alignDown = (local: number): number => {
-    const r = (local - origin) % w;
-    return r < 0 ? local - r - w : local - r;
+    const x = local - origin;
+    let r = x - Math.floor(x / w) * w;
+    if (r < 0) r += w;
+    else if (r >= w) r -= w;
+    return local - r;
   };
   const label = (local: number): number => alignDown(local);
   const lookup = (t: number): void => {
