@@ -124,7 +124,7 @@ async function httpSuite(args: string[]): Promise<number> {
     json: !v['no-json'] && names.includes('stock-tsdb'),
     keep: v.keep!,
   };
-  const command = `npm run bench -- http ${args.join(' ')}`.trim();
+  const command = `npm run bench -- http ${args.map(shellQuote).join(' ')}`.trim();
   const machine = machineInfo();
   console.error(`[bench] ${command}\n[bench] ${machine.nproc} cores, ${machine.memGiB.toFixed(1)} GiB; ${machine.uptimeBefore}`);
   for (const n of notes) console.error(`[bench] ${n}`);
@@ -162,6 +162,11 @@ async function httpSuite(args: string[]): Promise<number> {
   console.error(`[bench] wrote ${json}`);
   if (!v['no-record']) console.error(`[bench] appended to ${appendResults(BENCH_DIR, section)}`);
   return results.some((r) => r.error) ? 1 : 0;
+}
+
+/** Quotes a shell word when it needs it, so the recorded command can be pasted back. */
+function shellQuote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -104,7 +104,7 @@ export class VictoriaMetricsTarget implements Target {
   }
 
   async diskUsage(): Promise<DiskUsage> {
-    return { bytes: dirBytes(this.dataDir), how: 'storageDataPath after force_flush + force_merge' };
+    return { bytes: dirBytes(this.dataDir), how: 'storageDataPath (data + indexdb) after force_flush + force_merge; VM writes its caches there on shutdown' };
   }
 
   symbolDayQuery(symbol: string, range: Range): HttpRequestSpec {
