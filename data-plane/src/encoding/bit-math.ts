@@ -22,3 +22,17 @@ export function unzigzag(u: number): number {
 
 /** Powers of ten 10^0 … 10^9, exact doubles. */
 export const POW10: readonly number[] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
+/**
+ * max/min of two mantissas. Mantissas are never NaN or −0, so a comparison is exact; unlike
+ * Math.max it compiles to one instruction (Math.max must order −0 below +0 and propagate NaN).
+ * Encoder and decoder must use these same functions.
+ */
+export function max2(x: number, y: number): number {
+  return x > y ? x : y;
+}
+
+/** See max2. */
+export function min2(x: number, y: number): number {
+  return x < y ? x : y;
+}

@@ -4,13 +4,14 @@
  * integers held in float64 (JS bit operators are 32-bit, so wide values are split into 24-bit
  * pieces arithmetically).
  *
- * One writer per encoder, reused across columns via `reset()`; not shared between threads.
+ * Pending bits collect in a 32-bit accumulator that is flushed four bytes at a time.
+ * One writer per encoder, reused via `reset()`; not shared between threads.
  */
 export class BitWriter {
   /** Backing store; complete bytes are `[0, pos)`, plus `nb` pending bits in `acc`. */
   buf: Uint8Array;
   pos = 0;
-  /** Pending bits not yet flushed to `buf` (fewer than 8 between calls). */
+  /** Pending bits (fewer than 32 between calls). */
   private acc = 0;
   private nb = 0;
 
@@ -38,24 +39,32 @@ export class BitWriter {
   }
 
   /**
-   * Appends `u[from, to)` with `width` bits each. Every value must be an integer in [0, 2^width).
-   * The narrow loop keeps fewer than 8 pending bits, so `acc` never exceeds 31 bits.
+   * Appends `r[i] − min` for i in [from, to) with `width` bits each (frame of reference); each
+   * difference must be an integer in [0, 2^width). The narrow loop is the hot path of the encoder.
    */
-  writeValues(u: Float64Array, from: number, to: number, width: number): void {
+  writeOffset(r: Float64Array, from: number, to: number, width: number, min: number): void {
     if (width === 0 || to <= from) return;
-    this.ensure(Math.ceil(((to - from) * width) / 8) + 1);
-    if (width > 24) return this.writeWide(u, from, to, width);
+    this.ensure(Math.ceil(((to - from) * width) / 8) + 4);
+    if (width > 24) {
+      for (let i = from; i < to; i++) this.writeWide(r[i] - min, width);
+      return;
+    }
     const buf = this.buf;
     let p = this.pos;
     let acc = this.acc;
     let nb = this.nb;
     for (let i = from; i < to; i++) {
-      acc |= u[i] << nb;
+      const u = r[i] - min;
+      acc |= u << nb; // bits past 32 are dropped here and carried below
       nb += width;
-      while (nb >= 8) {
-        buf[p++] = acc;
-        acc >>>= 8;
-        nb -= 8;
+      if (nb >= 32) {
+        buf[p] = acc;
+        buf[p + 1] = acc >>> 8;
+        buf[p + 2] = acc >>> 16;
+        buf[p + 3] = acc >>> 24;
+        p += 4;
+        nb -= 32;
+        acc = u >>> (width - nb);
       }
     }
     this.pos = p;
@@ -63,51 +72,89 @@ export class BitWriter {
     this.nb = nb;
   }
 
-  /** Wide values: 24-bit pieces, low piece first (same stream order as one `width`-bit value). */
-  private writeWide(u: Float64Array, from: number, to: number, width: number): void {
-    for (let i = from; i < to; i++) {
-      let x = u[i];
-      let left = width;
-      while (left > 24) {
-        const low = x % 16777216;
-        this.writeBits(low, 24);
-        x = (x - low) / 16777216;
-        left -= 24;
+  /** Appends zigzag(r[i]) for i in [from, to) with `width` bits each (|r| < 2^52). */
+  writeZigzag(r: Float64Array, from: number, to: number, width: number): void {
+    if (width === 0 || to <= from) return;
+    this.ensure(Math.ceil(((to - from) * width) / 8) + 4);
+    if (width > 24) {
+      for (let i = from; i < to; i++) {
+        const x = r[i];
+        this.writeWide(x >= 0 ? x * 2 : -x * 2 - 1, width);
       }
-      this.writeBits(x, left);
+      return;
     }
+    const buf = this.buf;
+    let p = this.pos;
+    let acc = this.acc;
+    let nb = this.nb;
+    for (let i = from; i < to; i++) {
+      const x = r[i]; // |x| < 2^23 here, so 32-bit zig-zag is exact
+      const u = (x << 1) ^ (x >> 31);
+      acc |= u << nb;
+      nb += width;
+      if (nb >= 32) {
+        buf[p] = acc;
+        buf[p + 1] = acc >>> 8;
+        buf[p + 2] = acc >>> 16;
+        buf[p + 3] = acc >>> 24;
+        p += 4;
+        nb -= 32;
+        acc = u >>> (width - nb);
+      }
+    }
+    this.pos = p;
+    this.acc = acc;
+    this.nb = nb;
+  }
+
+  /** One value of more than 24 bits: 24-bit pieces, low piece first. */
+  private writeWide(x: number, width: number): void {
+    let left = width;
+    while (left > 24) {
+      const low = x % 16777216;
+      this.writeBits(low, 24);
+      x = (x - low) / 16777216;
+      left -= 24;
+    }
+    this.writeBits(x, left);
   }
 
   /** Appends the low `width` (≤ 32) bits of `v` (an unsigned 32-bit value or a smaller integer). */
   writeBits(v: number, width: number): void {
     if (width === 0) return;
     if (width > 24) {
-      // Split so the accumulator (≤ 7 pending bits) never needs more than 31 bits.
       this.writeBits(v & 0xffff, 16);
       this.writeBits((v >>> 16) & ((1 << (width - 16)) - 1), width - 16);
       return;
     }
     this.ensure(4);
-    const buf = this.buf;
-    let acc = this.acc | ((v & ((1 << width) - 1)) << this.nb);
+    const u = v & ((1 << width) - 1);
+    let acc = this.acc | (u << this.nb);
     let nb = this.nb + width;
-    while (nb >= 8) {
-      buf[this.pos++] = acc;
-      acc >>>= 8;
-      nb -= 8;
+    if (nb >= 32) {
+      const b = this.buf;
+      const p = this.pos;
+      b[p] = acc;
+      b[p + 1] = acc >>> 8;
+      b[p + 2] = acc >>> 16;
+      b[p + 3] = acc >>> 24;
+      this.pos = p + 4;
+      nb -= 32;
+      acc = u >>> (width - nb);
     }
     this.acc = acc;
     this.nb = nb;
   }
 
-  /** Flushes the last partial byte (zero-padded) and returns the byte length of the stream. */
+  /** Flushes the pending bits (last byte zero-padded); returns the stream's byte length. */
   flush(): number {
-    if (this.nb > 0) {
-      this.ensure(1);
+    this.ensure(4);
+    while (this.nb > 0) {
       this.buf[this.pos++] = this.acc;
-      this.acc = 0;
-      this.nb = 0;
+      this.acc >>>= 8;
+      this.nb = Math.max(0, this.nb - 8);
     }
+    this.acc = 0;
     return this.pos;
   }
 }

@@ -48,3 +48,10 @@ export function planChunks(ts: Float64Array, n: number, blockSizeUs: number, pol
   counts.push(n - start);
   return counts;
 }
+
+/** The largest chunk's row count (0 for none); sizes per-chunk scratch buffers. */
+export function maxChunkRows(chunks: readonly number[]): number {
+  let max = 0;
+  for (const rows of chunks) if (rows > max) max = rows;
+  return max;
+}

@@ -1,5 +1,6 @@
 import { BitReader } from './bit-reader.ts';
-import { POW10 } from './bit-math.ts';
+import { maxChunkRows } from './chunking.ts';
+import { max2, min2, POW10 } from './bit-math.ts';
 import { ByteReader } from './byte-reader.ts';
 import { DecimalMode, MAX_SCALE, MAX_WIDTH, MIN_SCALE, PREDICTOR_REFS, Presence, PredictorKind, STEP_WIDTH } from './column-encoding.ts';
 import { Float64Scratch, Uint8Scratch } from './scratch.ts';
@@ -49,7 +50,7 @@ export function decodeDecimalColumn(
   let n = 0;
   for (const rows of chunks) n += rows;
   const present = flags & 1 ? presentScratch.get(n) : null;
-  const res = residualScratch.get(Math.max(0, ...chunks));
+  const res = residualScratch.get(maxChunkRows(chunks));
   m[0] = base;
   let s = 0;
   for (const rows of chunks) {
@@ -145,10 +146,10 @@ function dense(st: ChunkState, kind: number, s: number, e: number, min: number):
       for (let i = s; i < e; i++) m[i + 1] = a[i] + (res[i - s] + min);
       return;
     case PredictorKind.Max:
-      for (let i = s; i < e; i++) m[i + 1] = Math.max(a[i + 1], b[i + 1]) + (res[i - s] + min);
+      for (let i = s; i < e; i++) m[i + 1] = max2(a[i + 1], b[i + 1]) + (res[i - s] + min);
       return;
     default:
-      for (let i = s; i < e; i++) m[i + 1] = Math.min(a[i + 1], b[i + 1]) + (res[i - s] + min);
+      for (let i = s; i < e; i++) m[i + 1] = min2(a[i + 1], b[i + 1]) + (res[i - s] + min);
   }
 }
 
@@ -166,8 +167,8 @@ function sparse(st: ChunkState, kind: number, s: number, e: number, min: number)
     else if (kind === PredictorKind.Zero) p = 0;
     else if (kind === PredictorKind.Ref) p = a[i + 1];
     else if (kind === PredictorKind.RefLag) p = a[i];
-    else if (kind === PredictorKind.Max) p = Math.max(a[i + 1], b[i + 1]);
-    else p = Math.min(a[i + 1], b[i + 1]);
+    else if (kind === PredictorKind.Max) p = max2(a[i + 1], b[i + 1]);
+    else p = min2(a[i + 1], b[i + 1]);
     m[i + 1] = p + (res[k++] + min);
   }
 }

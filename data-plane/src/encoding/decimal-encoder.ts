@@ -1,5 +1,6 @@
 import { BitWriter } from './bit-writer.ts';
-import { bitLength, zigzag } from './bit-math.ts';
+import { maxChunkRows } from './chunking.ts';
+import { max2, min2, bitLength, zigzag } from './bit-math.ts';
 import { ByteWriter, svarintLength } from './byte-writer.ts';
 import { DecimalMode, Presence, PredictorKind, STEP_WIDTH } from './column-encoding.ts';
 import { Float64Scratch } from './scratch.ts';
@@ -16,14 +17,26 @@ export interface DecimalColumn {
   /** field indexes of the predictor's references (-1 = unused) */
   refA: number;
   refB: number;
-  /** predictions p[i] for kind ≠ None, else null */
-  pred: Float64Array | null;
+  /** filled mantissas of the referenced columns (null = unused) */
+  a: Float64Array | null;
+  b: Float64Array | null;
 }
 
 const headers = new ByteWriter(256);
 const bits = new BitWriter(4096);
 const deltaScratch = new Float64Scratch();
 const predScratch = new Float64Scratch();
+
+// Statistics of the current chunk, set by the residual functions (module state instead of a
+// returned object: this runs once per chunk per column and must not allocate).
+/** the first delta residual of the chunk */
+let first = 0;
+/** range of the other delta residuals (±Infinity when there are none) */
+let restMin = 0;
+let restMax = 0;
+/** range of the predictor residuals */
+let predMin = 0;
+let predMax = 0;
 
 /**
  * Appends a decimal column body (from `scale` on; the caller wrote fieldIndex and tag) to `out`,
@@ -39,17 +52,21 @@ export function encodeDecimalColumn(col: DecimalColumn, chunks: readonly number[
   if (col.refB >= 0) out.uvarint(col.refB);
   headers.reset();
   bits.reset();
-  const maxRows = Math.max(0, ...chunks);
+  const maxRows = maxChunkRows(chunks);
   const rd = deltaScratch.get(maxRows);
   const rp = predScratch.get(maxRows);
+  const hasPred = col.kind !== PredictorKind.None;
   let s = 0;
   for (const rows of chunks) {
     const e = s + rows;
-    let k = rows;
-    if (col.present) k = presenceHeader(col.present, s, e);
-    if (k === rows) residualsDense(col, s, e, rd, rp);
-    else if (k > 0) residualsGathered(col, s, e, rd, rp);
-    if (k > 0) encodeChunk(rd, col.pred ? rp : null, k);
+    const k = col.present ? presenceHeader(col.present, s, e) : rows;
+    if (k === rows) {
+      deltaResiduals(col.m, s, e, rd);
+      if (hasPred) predResiduals(col, s, e, rp);
+    } else if (k > 0) {
+      gatheredResiduals(col, s, e, rd, rp);
+    }
+    if (k > 0) encodeChunk(rd, hasPred ? rp : null, k);
     s = e;
   }
   out.uvarint(headers.pos);
@@ -76,54 +93,128 @@ function presenceHeader(present: Uint8Array, s: number, e: number): number {
   return k;
 }
 
-/** Delta and predictor residuals of rows [s, e) into rd/rp[0, e-s). */
-function residualsDense(col: DecimalColumn, s: number, e: number, rd: Float64Array, rp: Float64Array): void {
-  const m = col.m;
-  for (let i = s; i < e; i++) rd[i - s] = m[i + 1] - m[i];
-  const p = col.pred;
-  if (p) for (let i = s; i < e; i++) rp[i - s] = m[i + 1] - p[i];
+/** Delta residuals of rows [s, e) into rd[0, e-s), with their statistics. */
+function deltaResiduals(m: Float64Array, s: number, e: number, rd: Float64Array): void {
+  rd[0] = first = m[s + 1] - m[s];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = s + 1; i < e; i++) {
+    const r = m[i + 1] - m[i];
+    rd[i - s] = r;
+    if (r < lo) lo = r;
+    if (r > hi) hi = r;
+  }
+  restMin = lo;
+  restMax = hi;
 }
 
-/** Same for the present rows of [s, e) only (m is forward-filled, so m[i] is the last present value). */
-function residualsGathered(col: DecimalColumn, s: number, e: number, rd: Float64Array, rp: Float64Array): void {
-  const { m, pred, present } = col;
+/**
+ * Predictor residuals of rows [s, e) into rp[0, e-s), with their range. One loop per predictor
+ * kind on purpose: a switch inside the loop costs a branch per value on the hot path.
+ */
+function predResiduals(col: DecimalColumn, s: number, e: number, rp: Float64Array): void {
+  const m = col.m;
+  const a = col.a ?? m;
+  const b = col.b ?? m;
+  let lo = Infinity;
+  let hi = -Infinity;
+  switch (col.kind) {
+    case PredictorKind.Zero:
+      for (let i = s; i < e; i++) {
+        const r = m[i + 1];
+        rp[i - s] = r;
+        if (r < lo) lo = r;
+        if (r > hi) hi = r;
+      }
+      break;
+    case PredictorKind.Ref:
+      for (let i = s; i < e; i++) {
+        const r = m[i + 1] - a[i + 1];
+        rp[i - s] = r;
+        if (r < lo) lo = r;
+        if (r > hi) hi = r;
+      }
+      break;
+    case PredictorKind.RefLag:
+      for (let i = s; i < e; i++) {
+        const r = m[i + 1] - a[i];
+        rp[i - s] = r;
+        if (r < lo) lo = r;
+        if (r > hi) hi = r;
+      }
+      break;
+    case PredictorKind.Max:
+      for (let i = s; i < e; i++) {
+        const r = m[i + 1] - max2(a[i + 1], b[i + 1]);
+        rp[i - s] = r;
+        if (r < lo) lo = r;
+        if (r > hi) hi = r;
+      }
+      break;
+    default:
+      for (let i = s; i < e; i++) {
+        const r = m[i + 1] - min2(a[i + 1], b[i + 1]);
+        rp[i - s] = r;
+        if (r < lo) lo = r;
+        if (r > hi) hi = r;
+      }
+  }
+  predMin = lo;
+  predMax = hi;
+}
+
+/** Both residuals for the present rows of [s, e) only (m is forward-filled, so m[i] is the last present value). */
+function gatheredResiduals(col: DecimalColumn, s: number, e: number, rd: Float64Array, rp: Float64Array): void {
+  const { m, present, kind } = col;
   let k = 0;
   for (let i = s; i < e; i++) {
     if (!present![i]) continue;
     rd[k] = m[i + 1] - m[i];
-    if (pred) rp[k] = m[i + 1] - pred[i];
+    if (kind !== PredictorKind.None) rp[k] = m[i + 1] - predictAt(col, i);
     k++;
+  }
+  first = rd[0];
+  restMin = predMin = Infinity;
+  restMax = predMax = -Infinity;
+  for (let j = 1; j < k; j++) {
+    restMin = Math.min(restMin, rd[j]);
+    restMax = Math.max(restMax, rd[j]);
+  }
+  for (let j = 0; j < k; j++) {
+    predMin = Math.min(predMin, rp[j]);
+    predMax = Math.max(predMax, rp[j]);
+  }
+}
+
+/** p[i] of the column's predictor (general form, for the rare chunks with absent rows). */
+function predictAt(col: DecimalColumn, i: number): number {
+  const a = col.a!;
+  const b = col.b!;
+  switch (col.kind) {
+    case PredictorKind.Zero:
+      return 0;
+    case PredictorKind.Ref:
+      return a[i + 1];
+    case PredictorKind.RefLag:
+      return a[i];
+    case PredictorKind.Max:
+      return max2(a[i + 1], b[i + 1]);
+    default:
+      return min2(a[i + 1], b[i + 1]);
   }
 }
 
 /** Picks the cheapest coding of k residuals (bits, header varints included) and writes it. */
 function encodeChunk(rd: Float64Array, rp: Float64Array | null, k: number): void {
-  const first = rd[0];
-  let rmin = Infinity;
-  let rmax = -Infinity;
-  for (let i = 1; i < k; i++) {
-    const r = rd[i];
-    if (r < rmin) rmin = r;
-    if (r > rmax) rmax = r;
-  }
-  const restZero = k === 1 || (rmin === 0 && rmax === 0);
-  const dmin = Math.min(first, rmin);
-  const dmax = Math.max(first, rmax);
+  const restZero = k === 1 || (restMin === 0 && restMax === 0);
+  const dmin = Math.min(first, restMin);
+  const dmax = Math.max(first, restMax);
   let mode: number = DecimalMode.DeltaZigzag;
   let width = bitLength(Math.max(zigzag(dmin), zigzag(dmax)));
   let cost = k * width;
   let min = 0;
-  let pmin = 0;
-  let pmax = 0;
   if (rp) {
-    pmin = Infinity;
-    pmax = -Infinity;
-    for (let i = 0; i < k; i++) {
-      const r = rp[i];
-      if (r < pmin) pmin = r;
-      if (r > pmax) pmax = r;
-    }
-    const w = bitLength(Math.max(zigzag(pmin), zigzag(pmax)));
+    const w = bitLength(Math.max(zigzag(predMin), zigzag(predMax)));
     if (k * w < cost) {
       mode = DecimalMode.PredZigzag;
       width = w;
@@ -139,13 +230,13 @@ function encodeChunk(rd: Float64Array, rp: Float64Array | null, k: number): void
     min = dmin;
   }
   if (rp) {
-    w = bitLength(pmax - pmin);
-    c = k * w + 8 * svarintLength(pmin);
+    w = bitLength(predMax - predMin);
+    c = k * w + 8 * svarintLength(predMin);
     if (c < cost) {
       mode = DecimalMode.PredFor;
       width = w;
       cost = c;
-      min = pmin;
+      min = predMin;
     }
   }
   if (restZero && 8 * svarintLength(first) < cost) {
@@ -157,8 +248,6 @@ function encodeChunk(rd: Float64Array, rp: Float64Array | null, k: number): void
   if (mode >= DecimalMode.DeltaFor) headers.svarint(min);
   if (width === 0) return;
   const r = mode === DecimalMode.DeltaZigzag || mode === DecimalMode.DeltaFor ? rd : rp!;
-  // Residuals become the unsigned values to pack, in place.
-  if (mode >= DecimalMode.DeltaFor) for (let i = 0; i < k; i++) r[i] -= min;
-  else for (let i = 0; i < k; i++) r[i] = zigzag(r[i]);
-  bits.writeValues(r, 0, k, width);
+  if (mode >= DecimalMode.DeltaFor) bits.writeOffset(r, 0, k, width, min);
+  else bits.writeZigzag(r, 0, k, width);
 }

@@ -1,4 +1,4 @@
-import { bitLength } from './bit-math.ts';
+import { max2, min2, bitLength } from './bit-math.ts';
 import { PredictorKind } from './column-encoding.ts';
 
 /** A decimal column as the planner sees it: filled mantissas with `m[0]` = base, `m[i+1]` = row i. */
@@ -23,7 +23,7 @@ export interface Plan {
 /** Rows per sample window; each window is costed as one chunk. */
 const WINDOW = 32;
 /** Windows sampled per segment: enough to see the data's shape, cheap next to encoding. */
-const WINDOWS = 4;
+const WINDOWS = 3;
 /** Exact order search is over subsets: 2^8 states is the most we pay for. */
 const MAX_GROUP = 8;
 
@@ -54,29 +54,6 @@ export function planPredictors(cols: PlanInput[], n: number): Plan {
     }
   }
   return { order, predictors };
-}
-
-/** Fills `out[0, n)` with the prediction p[i] of `pred` (inputs' filled mantissas). */
-export function fillPredictions(pred: Predictor, cols: PlanInput[], n: number, out: Float64Array): void {
-  const a = pred.a >= 0 ? cols[pred.a].m : null;
-  const b = pred.b >= 0 ? cols[pred.b].m : null;
-  switch (pred.kind) {
-    case PredictorKind.Zero:
-      out.fill(0, 0, n);
-      return;
-    case PredictorKind.Ref:
-      out.set(a!.subarray(1, n + 1));
-      return;
-    case PredictorKind.RefLag:
-      out.set(a!.subarray(0, n));
-      return;
-    case PredictorKind.Max:
-      for (let i = 1; i <= n; i++) out[i - 1] = Math.max(a![i], b![i]);
-      return;
-    case PredictorKind.Min:
-      for (let i = 1; i <= n; i++) out[i - 1] = Math.min(a![i], b![i]);
-      return;
-  }
 }
 
 /** Sample windows as [start, end) row pairs, flattened. */
@@ -145,34 +122,58 @@ function candidates(cols: PlanInput[], group: number[], j: number, windows: numb
 /** Bit width of each window's residual range under predictor `kind` (None = delta). */
 function windowWidths(kind: PredictorKind, m: Float64Array, a: Float64Array, b: Float64Array, windows: number[]): number[] {
   const widths: number[] = [];
-  for (let w = 0; w < windows.length; w += 2) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = windows[w]; i < windows[w + 1]; i++) {
-      const r = m[i + 1] - predict(kind, m, a, b, i);
-      if (r < lo) lo = r;
-      if (r > hi) hi = r;
-    }
-    widths.push(bitLength(hi - lo));
-  }
+  for (let w = 0; w < windows.length; w += 2) widths.push(bitLength(residualRange(kind, m, a, b, windows[w], windows[w + 1])));
   return widths;
 }
 
-function predict(kind: PredictorKind, m: Float64Array, a: Float64Array, b: Float64Array, i: number): number {
+/** max − min of the residuals of rows [s, e); one loop per kind, as in the encoder. */
+function residualRange(kind: PredictorKind, m: Float64Array, a: Float64Array, b: Float64Array, s: number, e: number): number {
+  let lo = Infinity;
+  let hi = -Infinity;
   switch (kind) {
     case PredictorKind.None:
-      return m[i];
+      for (let i = s; i < e; i++) {
+        const r = m[i + 1] - m[i];
+        if (r < lo) lo = r;
+        if (r > hi) hi = r;
+      }
+      break;
     case PredictorKind.Zero:
-      return 0;
+      for (let i = s; i < e; i++) {
+        const r = m[i + 1];
+        if (r < lo) lo = r;
+        if (r > hi) hi = r;
+      }
+      break;
     case PredictorKind.Ref:
-      return a[i + 1];
+      for (let i = s; i < e; i++) {
+        const r = m[i + 1] - a[i + 1];
+        if (r < lo) lo = r;
+        if (r > hi) hi = r;
+      }
+      break;
     case PredictorKind.RefLag:
-      return a[i];
+      for (let i = s; i < e; i++) {
+        const r = m[i + 1] - a[i];
+        if (r < lo) lo = r;
+        if (r > hi) hi = r;
+      }
+      break;
     case PredictorKind.Max:
-      return Math.max(a[i + 1], b[i + 1]);
+      for (let i = s; i < e; i++) {
+        const r = m[i + 1] - max2(a[i + 1], b[i + 1]);
+        if (r < lo) lo = r;
+        if (r > hi) hi = r;
+      }
+      break;
     default:
-      return Math.min(a[i + 1], b[i + 1]);
+      for (let i = s; i < e; i++) {
+        const r = m[i + 1] - min2(a[i + 1], b[i + 1]);
+        if (r < lo) lo = r;
+        if (r > hi) hi = r;
+      }
   }
+  return hi - lo;
 }
 
 /**

@@ -1,11 +1,11 @@
 import { ByteWriter } from './byte-writer.ts';
 import { hash32 } from './checksum.ts';
 import { planChunks } from './chunking.ts';
-import { ColumnEncoding, PredictorKind, SEGMENT_HEADER_SIZE, SEGMENT_VERSION } from './column-encoding.ts';
+import { ColumnEncoding, SEGMENT_HEADER_SIZE, SEGMENT_VERSION } from './column-encoding.ts';
 import { encodeDecimalColumn } from './decimal-encoder.ts';
 import { type ColumnClass, classifyColumn } from './decimal-scale.ts';
 import { encodeGorilla } from './gorilla-encoder.ts';
-import { fillPredictions, planPredictors, type PlanInput } from './predictor-plan.ts';
+import { planPredictors, type PlanInput } from './predictor-plan.ts';
 import { Float64Scratch, Uint8Scratch } from './scratch.ts';
 import { encodeTimestamps } from './timestamp-encoder.ts';
 
@@ -23,7 +23,6 @@ export interface SegmentInput {
 
 const segmentWriter = new ByteWriter(64 * 1024);
 const mantissaScratch = new Float64Scratch();
-const predictionScratch = new Float64Scratch();
 const presentScratch = new Uint8Scratch();
 const utf8 = new TextEncoder();
 
@@ -113,12 +112,10 @@ function writeColumns(values: Float64Array[], n: number, chunks: number[], out: 
   }
   if (inputs.length === 0) return;
   const plan = planPredictors(inputs, n);
-  const pred = predictionScratch.get(n);
   for (const x of plan.order) {
     const field = decimalFields[x];
     const cls = classes[field];
     const p = plan.predictors[x];
-    if (p.kind !== PredictorKind.None) fillPredictions(p, inputs, n, pred);
     out.uvarint(field);
     out.u8(ColumnEncoding.Decimal);
     encodeDecimalColumn(
@@ -130,7 +127,8 @@ function writeColumns(values: Float64Array[], n: number, chunks: number[], out: 
         kind: p.kind,
         refA: p.a >= 0 ? decimalFields[p.a] : -1,
         refB: p.b >= 0 ? decimalFields[p.b] : -1,
-        pred: p.kind !== PredictorKind.None ? pred : null,
+        a: p.a >= 0 ? inputs[p.a].m : null,
+        b: p.b >= 0 ? inputs[p.b].m : null,
       },
       chunks,
       out,

@@ -1,4 +1,5 @@
 import { BitReader } from './bit-reader.ts';
+import { maxChunkRows } from './chunking.ts';
 import { ByteReader } from './byte-reader.ts';
 import { ColumnEncoding, MAX_WIDTH, STEP_WIDTH, TsMode } from './column-encoding.ts';
 import { Float64Scratch } from './scratch.ts';
@@ -29,7 +30,7 @@ export function decodeTimestamps(r: ByteReader, n: number, minTs: number, chunks
   r.need(bl, 'timestamp bits');
   const bits = new BitReader(r.buf, r.pos, bl, r.key);
   r.pos += bl;
-  const res = residualScratch.get(Math.max(...chunks));
+  const res = residualScratch.get(maxChunkRows(chunks));
   let t = minTs;
   let start = 0;
   for (const rows of chunks) {

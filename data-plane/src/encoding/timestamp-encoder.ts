@@ -1,4 +1,5 @@
 import { BitWriter } from './bit-writer.ts';
+import { maxChunkRows } from './chunking.ts';
 import { bitLength, zigzag } from './bit-math.ts';
 import { ByteWriter, svarintLength, uvarintLength } from './byte-writer.ts';
 import { ColumnEncoding, STEP_WIDTH, TS_SPAN_LIMIT, TsMode } from './column-encoding.ts';
@@ -24,7 +25,7 @@ export function encodeTimestamps(ts: Float64Array, n: number, chunks: readonly n
   out.uvarint(d[1]);
   headers.reset();
   bits.reset();
-  const u = residualScratch.get(Math.max(...chunks) + 1);
+  const u = residualScratch.get(maxChunkRows(chunks) + 1);
   let start = 0;
   for (const rows of chunks) {
     // Row 0 of the segment has no residual; d[i] is the delta ending at row i.
@@ -103,18 +104,17 @@ function encodeChunk(d: Float64Array, s: number, e: number, u: Float64Array): vo
     if (dodWidth === 0) return;
     let p = s === 1 ? d[1] : d[s - 1];
     for (let i = s; i < e; i++) {
-      u[i - s] = zigzag(d[i] - p);
+      u[i - s] = d[i] - p;
       p = d[i];
     }
-    bits.writeValues(u, 0, n, dodWidth);
+    bits.writeZigzag(u, 0, n, dodWidth);
   } else if (stepCost <= forCost) {
     headers.u8((TsMode.DodZigzag << 6) | STEP_WIDTH);
     headers.svarint(first);
   } else {
     headers.u8((TsMode.DeltaFor << 6) | forWidth);
     headers.uvarint(min);
-    for (let i = s; i < e; i++) u[i - s] = d[i] - min;
-    bits.writeValues(u, 0, n, forWidth);
+    bits.writeOffset(d, s, e, forWidth, min);
   }
 }
 
