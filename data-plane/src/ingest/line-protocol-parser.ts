@@ -1,0 +1,517 @@
+/**
+ * InfluxDB line protocol → WriteBatch, parsed over the request bytes (no whole-body decode).
+ *
+ *   <measurement>[,<tag>=<value>...] <field>=<value>[,<field>=<value>...] [<timestamp>]
+ *
+ * Syntax follows InfluxDB's reference decoders (`models/points.go`, and
+ * github.com/influxdata/line-protocol v2 `lineprotocol/decoder.go`):
+ * - Escapes: in the measurement `\,` and `\ `; in tag keys, tag values and field keys `\,` `\=`
+ *   `\ `. A backslash before any other byte is a literal backslash. (Symbols and field names we
+ *   accept cannot contain `\ , =` or spaces, so escapes only matter for where tokens end and in
+ *   ignored tags/measurements; a name that needed one is rejected as an invalid name.)
+ * - Field values: floats (`1`, `-1.5`, `.5`, `1.`, `1e-3`, `1.5E+10`), integers `12i`, unsigned
+ *   `12u`. Strings (`"…"`) and booleans (`t`, `true`, `F`, …) are rejected with a clear message,
+ *   since our fields are numeric. NaN/Inf (or overflow like `1e999`) → "not a finite number".
+ * - A field key repeated within one line: the last value wins (as InfluxDB does).
+ * - Timestamp: optional signed integer in `precision` units; missing → `defaultTimeUs` (server
+ *   time, truncated to the precision as InfluxDB does). ns is floored to µs (toward −∞). Must fall
+ *   in 1900-01-01..2200-01-01 (see write-limits.ts).
+ * - Lines end with LF or CRLF; blank lines and lines whose first non-blank byte is `#` are
+ *   skipped; leading spaces/tabs, several spaces between sections and trailing spaces are allowed.
+ *
+ * Series naming: the `symbol` tag names the series when present, else the measurement does. All
+ * other tags (and the measurement, when a `symbol` tag exists) are checked for syntax but
+ * otherwise IGNORED: they are not part of the series identity. Two `symbol` tags on one line are
+ * rejected; other duplicate tags are not checked.
+ *
+ * Errors: the first bad line rejects the whole request with ValidationError
+ * `line N: <what is wrong>` (N 1-based, counting every line including comments/blank ones).
+ *
+ * Not reentrant across threads (module-level name cache); each worker has its own instance.
+ */
+import { ValidationError } from '../errors.ts';
+import { US_PER_UNIT, type Precision, type WriteBatch } from '../model.ts';
+import { ByteInterner, decodeBytes, hashBytes } from './byte-interner.ts';
+import { numberProblem, numberScan, readNumber, readTimestamp, tokenEnd } from './lp-number.ts';
+import { fieldNameProblem, quoteForError, symbolProblem } from './names.ts';
+import { WriteBatchBuilder } from './write-batch-builder.ts';
+import {
+  DEFAULT_WRITE_LIMITS,
+  REQUEST_TOO_LARGE,
+  defaultTimeMicros,
+  isTimeInRange,
+  timeRangeMessage,
+  type WriteLimits,
+} from './write-limits.ts';
+
+/** Options of parseLineProtocol. */
+export interface LineProtocolOptions {
+  /** unit of the timestamps in the body (InfluxDB's default is ns) */
+  precision: Precision;
+  /** µs given to lines without a timestamp (server receive time); default Date.now() × 1000 */
+  defaultTimeUs?: number;
+  /** request bounds; defaults DEFAULT_WRITE_LIMITS */
+  limits?: Partial<WriteLimits>;
+}
+
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const TAB = 9;
+const HASH = 35;
+const COMMA = 44;
+const EQ = 61;
+const BACKSLASH = 92;
+const QUOTE = 34;
+
+/**
+ * Byte classes for key scanning: 0 = ordinary byte of a name; 1 = a byte that ends or escapes a
+ * token or is invalid there (`,` ` ` `=` `\` and control bytes, incl. CR/LF). Loops run on 0s.
+ */
+const SPECIAL = new Uint8Array(256);
+for (let b = 0; b < 32; b++) SPECIAL[b] = 1;
+SPECIAL[127] = 1;
+SPECIAL[COMMA] = 1;
+SPECIAL[SPACE] = 1;
+SPECIAL[EQ] = 1;
+SPECIAL[BACKSLASH] = 1;
+
+/** Bytes of the tag key that names the series. */
+const SYMBOL_KEY = [115, 121, 109, 98, 111, 108]; // "symbol"
+
+// Name cache shared by all parses on this thread: symbols and field names repeat across requests.
+const names = new ByteInterner(4096);
+/** Past this many cached names the cache is emptied at the start of the next parse (bounded memory). */
+const MAX_CACHED_NAMES = 100_000;
+// names.flags bits: the name was validated as a symbol / as a field name (errors are not cached:
+// they end the parse).
+const NAME_SYMBOL_OK = 1;
+const NAME_FIELD_OK = 2;
+
+// Name id → the current parse's builder series id / field id, valid where the stamp equals
+// `generation` (bumped per parse, so nothing needs clearing between parses).
+let seriesOfName: Int32Array = new Int32Array(1024);
+let seriesStamp: Int32Array = new Int32Array(1024);
+let fieldOfName: Int32Array = new Int32Array(1024);
+let fieldStamp: Int32Array = new Int32Array(1024);
+let generation = 0;
+
+/** Raised inside the loop; parseLineProtocol prefixes the line number. */
+class LineError extends Error {
+  constructor(
+    message: string,
+    readonly code = 'invalid_line_protocol',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Parses an InfluxDB line-protocol body into rows grouped by symbol (see the module comment for
+ * the exact rules). Throws ValidationError `line N: …` on the first bad line (code
+ * `invalid_line_protocol`, or `too_many_rows` past limits.maxRows); nothing partial is returned.
+ * An empty body (or only comments/blank lines) gives an empty batch.
+ */
+export function parseLineProtocol(body: Uint8Array, opts: LineProtocolOptions): WriteBatch {
+  const limits = { ...DEFAULT_WRITE_LIMITS, ...opts.limits };
+  const unit = US_PER_UNIT[opts.precision];
+  if (unit === undefined) throw new ValidationError(`unknown precision ${JSON.stringify(opts.precision)}`);
+  if (names.size > MAX_CACHED_NAMES) names.clear();
+  generation = (generation + 1) | 0;
+  const p = new LpParse(body, opts, limits);
+  try {
+    p.run();
+  } catch (e) {
+    p.out.release();
+    // Builder limits throw ValidationError; they get the line prefix too.
+    if (e instanceof LineError || e instanceof ValidationError) {
+      throw new ValidationError(`line ${p.line}: ${e.message}`, e instanceof LineError ? e.code : (e as ValidationError).code);
+    }
+    throw e;
+  }
+  return p.out.build();
+}
+
+/**
+ * One parse. The scanning methods are long because they are the hot loop (one pass over the
+ * bytes, no substrings, no per-line allocation); each handles one section of a line.
+ */
+class LpParse {
+  readonly out: WriteBatchBuilder;
+  line = 0;
+  private pos = 0;
+  private readonly n: number;
+  private readonly unitMul: number;
+  private readonly unitDiv: number;
+  private defaultUs = NaN;
+  // Where the current line's series name lies, and whether it contained a backslash.
+  private nameStart = 0;
+  private nameEnd = 0;
+  private nameEscaped = false;
+  private nameFromTag = false;
+  // Previous line's series name and id (many bodies repeat a symbol line after line).
+  private prevStart = 0;
+  private prevEnd = 0;
+  private prevSeries = -1;
+  // Field keys of the previous line by position (name id and builder field id): lines mostly
+  // repeat one field order, so key j is first byte-compared with the previous line's key j.
+  private readonly hintName: number[] = [];
+  private readonly hintField: number[] = [];
+
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly opts: LineProtocolOptions,
+    private readonly limits: WriteLimits,
+  ) {
+    this.n = buf.length;
+    this.out = new WriteBatchBuilder(limits.maxValues);
+    this.unitMul = opts.precision === 'ns' ? 1 : US_PER_UNIT[opts.precision];
+    this.unitDiv = opts.precision === 'ns' ? 1000 : 1;
+  }
+
+  run(): void {
+    const buf = this.buf;
+    const n = this.n;
+    while (this.pos < n) {
+      this.line++;
+      let i = this.pos;
+      while (i < n && (buf[i] === SPACE || buf[i] === TAB)) i++;
+      if (i === n) break;
+      const c = buf[i];
+      if (c === LF) {
+        this.pos = i + 1;
+        continue;
+      }
+      if (c === CR && (i + 1 === n || buf[i + 1] === LF)) {
+        this.pos = i + 2;
+        continue;
+      }
+      if (c === HASH) {
+        const nl = buf.indexOf(LF, i);
+        this.pos = nl < 0 ? n : nl + 1;
+        continue;
+      }
+      this.pos = i;
+      this.parseLine();
+    }
+  }
+
+  private parseLine(): void {
+    const buf = this.buf;
+    const n = this.n;
+    // ---- measurement: ends at an unescaped ',' (tags follow) or ' ' (fields follow)
+    const m0 = this.pos;
+    let i = m0;
+    let escaped = false;
+    let c = 0;
+    for (;;) {
+      while (i < n && SPECIAL[buf[i]] === 0) i++;
+      if (i === n) throw new LineError('missing fields');
+      c = buf[i];
+      if (c === COMMA || c === SPACE) break;
+      if (c === EQ) {
+        i++; // '=' is an ordinary byte in a measurement
+      } else if (c === BACKSLASH) {
+        escaped = true;
+        i += i + 1 < n && (buf[i + 1] === COMMA || buf[i + 1] === SPACE) ? 2 : 1;
+      } else {
+        throw this.controlError(c, i);
+      }
+    }
+    if (i === m0) throw new LineError('missing measurement');
+    this.nameStart = m0;
+    this.nameEnd = i;
+    this.nameEscaped = escaped;
+    this.nameFromTag = false;
+    let hasSymbolTag = false;
+    // ---- tags
+    while (c === COMMA) {
+      i++;
+      const k0 = i;
+      escaped = false;
+      for (;;) {
+        while (i < n && SPECIAL[buf[i]] === 0) i++;
+        if (i === n) throw new LineError(`tag key ${this.quote(k0, i)} has no value`);
+        c = buf[i];
+        if (c === EQ) break;
+        if (c === BACKSLASH) {
+          escaped = true;
+          i += this.tagEscapeLen(i);
+        } else if (c === COMMA || c === SPACE || c === LF || c === CR) {
+          if (i === k0) throw new LineError(c === COMMA ? 'missing tag key' : 'missing tag key after ","');
+          throw new LineError(`tag key ${this.quote(k0, i)} has no value`);
+        } else {
+          throw this.controlError(c, i);
+        }
+      }
+      const k1 = i;
+      if (k1 === k0) throw new LineError('missing tag key');
+      const keyIsSymbol = !escaped && this.isSymbolKey(k0, k1);
+      i++;
+      const v0 = i;
+      escaped = false;
+      for (;;) {
+        while (i < n && SPECIAL[buf[i]] === 0) i++;
+        if (i === n) throw new LineError('missing fields');
+        c = buf[i];
+        if (c === COMMA || c === SPACE) break;
+        if (c === BACKSLASH) {
+          escaped = true;
+          i += this.tagEscapeLen(i);
+        } else if (c === EQ) {
+          throw new LineError(`tag ${this.quote(k0, k1)}: unescaped "=" in tag value`);
+        } else if (c === LF || c === CR) {
+          throw new LineError('missing fields');
+        } else {
+          throw this.controlError(c, i);
+        }
+      }
+      if (i === v0) throw new LineError(`tag ${this.quote(k0, k1)} has an empty value`);
+      if (keyIsSymbol) {
+        if (hasSymbolTag) throw new LineError('more than one "symbol" tag');
+        hasSymbolTag = true;
+        this.nameStart = v0;
+        this.nameEnd = i;
+        this.nameEscaped = escaped;
+        this.nameFromTag = true;
+      }
+      if (c === COMMA && (i + 1 >= n || buf[i + 1] === SPACE || buf[i + 1] === LF || buf[i + 1] === CR)) {
+        throw new LineError('missing tag key after ","');
+      }
+    }
+    // ---- one or more spaces, then the field set
+    while (i < n && buf[i] === SPACE) i++;
+    if (i === n || buf[i] === LF || buf[i] === CR) throw new LineError('missing fields');
+    const series = this.seriesId();
+    const out = this.out;
+    if (out.rowCount >= this.limits.maxRows) {
+      throw new LineError(`too many rows in one request (limit ${this.limits.maxRows})`, REQUEST_TOO_LARGE);
+    }
+    out.beginRow(series, 0);
+    i = this.parseFields(i);
+    // ---- after the fields: end of line, or spaces then an optional timestamp
+    let us: number;
+    c = i < n ? buf[i] : LF;
+    if (c === SPACE) {
+      while (i < n && buf[i] === SPACE) i++;
+      c = i < n ? buf[i] : LF;
+    }
+    if (c === LF || c === CR) {
+      us = this.defaultTime();
+    } else {
+      us = this.parseTimestamp(i);
+      i = numberScan.end;
+      while (i < n && buf[i] === SPACE) i++;
+      c = i < n ? buf[i] : LF;
+      if (c !== LF && c !== CR) throw new LineError(`unexpected text after the timestamp: ${this.quote(i, tokenEnd(buf, i, n))}`);
+    }
+    out.setTime(us);
+    // ---- end of line: LF, CRLF, or CR/nothing at the end of the body
+    if (c === CR) {
+      if (i + 1 < n && buf[i + 1] !== LF) throw new LineError('carriage return not followed by a line feed');
+      i++;
+    }
+    this.pos = i + 1;
+  }
+
+  /** Parses `key=value[,key=value…]` from i; returns the offset of the byte after the last value. */
+  private parseFields(i: number): number {
+    const buf = this.buf;
+    const n = this.n;
+    const out = this.out;
+    const hintName = this.hintName;
+    for (let j = 0; ; j++) {
+      // ---- field key: ends at an unescaped '='
+      const f0 = i;
+      let escaped = false;
+      let c = 0;
+      for (;;) {
+        while (i < n && SPECIAL[buf[i]] === 0) i++;
+        if (i === n) throw new LineError(`field ${this.quote(f0, i)} has no value`);
+        c = buf[i];
+        if (c === EQ) break;
+        if (c === BACKSLASH) {
+          escaped = true;
+          i += this.tagEscapeLen(i);
+        } else if (c === COMMA || c === SPACE || c === LF || c === CR) {
+          if (i === f0) throw new LineError('missing field key');
+          throw new LineError(`field ${this.quote(f0, i)} has no value`);
+        } else {
+          throw this.controlError(c, i);
+        }
+      }
+      const f1 = i;
+      if (f1 === f0) throw new LineError('missing field key');
+      const field =
+        j < hintName.length && !escaped && names.equals(hintName[j], buf, f0, f1)
+          ? this.hintField[j]
+          : this.fieldId(j, f0, f1, escaped);
+      i++;
+      // ---- value
+      if (i === n) throw new LineError(`field ${this.quote(f0, f1)}: missing value`);
+      c = buf[i];
+      let v: number;
+      if ((c >= 48 && c <= 57) || c === 45 || c === 46) {
+        v = readNumber(buf, i, n);
+        // NaN: invalid; ±Infinity: overflow. `v - v === 0` is false for both.
+        if (v - v !== 0) {
+          const problem = numberProblem(buf, i, numberScan.end);
+          throw new LineError(`field ${this.quote(f0, f1)}: ${problem}`);
+        }
+        i = numberScan.end;
+      } else {
+        throw new LineError(`field ${this.quote(f0, f1)}: ${this.nonNumberProblem(i)}`);
+      }
+      out.set(field, v);
+      if (i === n) return i;
+      c = buf[i];
+      if (c !== COMMA) return i;
+      i++;
+      if (i === n || buf[i] === SPACE || buf[i] === LF || buf[i] === CR) throw new LineError('missing field key after ","');
+    }
+  }
+
+  /** Builder field id of key buf[f0, f1) (validated on first sight); remembered as hint j. */
+  private fieldId(j: number, f0: number, f1: number, escaped: boolean): number {
+    const buf = this.buf;
+    if (escaped) {
+      const name = unescape(buf, f0, f1, TAG_ESCAPABLE);
+      throw new LineError(fieldNameProblem(name) ?? `field name ${quoteForError(name)} must not need escaping`);
+    }
+    const id = names.intern(buf, f0, f1, hashBytes(buf, f0, f1));
+    if ((names.flags[id] & NAME_FIELD_OK) === 0) {
+      const problem = fieldNameProblem(names.names[id]);
+      if (problem !== null) throw new LineError(problem);
+      names.flags[id] |= NAME_FIELD_OK;
+    }
+    if (id >= fieldStamp.length) [fieldOfName, fieldStamp] = growMaps(fieldOfName, fieldStamp, id + 1);
+    if (fieldStamp[id] !== generation) {
+      fieldStamp[id] = generation;
+      fieldOfName[id] = this.out.fieldId(names.names[id]);
+    }
+    const field = fieldOfName[id];
+    if (j <= this.hintName.length) {
+      this.hintName[j] = id;
+      this.hintField[j] = field;
+    }
+    return field;
+  }
+
+  /** Builder series id of the current line's name (this.nameStart/End), validated on first sight. */
+  private seriesId(): number {
+    const buf = this.buf;
+    const s0 = this.nameStart;
+    const s1 = this.nameEnd;
+    // Compare from the end: symbols of one body mostly share a prefix ("stock.SH.6005…").
+    if (this.prevSeries >= 0 && s1 - s0 === this.prevEnd - this.prevStart) {
+      const d = this.prevStart - s0;
+      let k = s1 - 1;
+      while (k >= s0 && buf[k] === buf[k + d]) k--;
+      if (k < s0) return this.prevSeries;
+    }
+    if (this.nameEscaped) {
+      const name = unescape(buf, s0, s1, this.nameFromTag ? TAG_ESCAPABLE : MEASUREMENT_ESCAPABLE);
+      throw new LineError(symbolProblem(name) ?? `symbol ${quoteForError(name)} must not need escaping`);
+    }
+    const id = names.intern(buf, s0, s1, hashBytes(buf, s0, s1));
+    if ((names.flags[id] & NAME_SYMBOL_OK) === 0) {
+      const problem = symbolProblem(names.names[id]);
+      if (problem !== null) throw new LineError(problem);
+      names.flags[id] |= NAME_SYMBOL_OK;
+    }
+    if (id >= seriesStamp.length) [seriesOfName, seriesStamp] = growMaps(seriesOfName, seriesStamp, id + 1);
+    if (seriesStamp[id] !== generation) {
+      seriesStamp[id] = generation;
+      seriesOfName[id] = this.out.seriesId(names.names[id]);
+    }
+    this.prevStart = s0;
+    this.prevEnd = s1;
+    this.prevSeries = seriesOfName[id];
+    return this.prevSeries;
+  }
+
+  private parseTimestamp(i: number): number {
+    const buf = this.buf;
+    const us = readTimestamp(buf, i, this.n, this.unitMul, this.unitDiv);
+    if (us !== us) throw new LineError(`invalid timestamp ${this.quote(i, numberScan.end)}`);
+    if (!isTimeInRange(us)) throw new LineError(timeRangeMessage(decodeBytes(buf, i, numberScan.end), this.opts.precision));
+    return us;
+  }
+
+  private defaultTime(): number {
+    if (this.defaultUs !== this.defaultUs) {
+      const now = this.opts.defaultTimeUs ?? Date.now() * 1000;
+      this.defaultUs = defaultTimeMicros(now, this.opts.precision);
+    }
+    return this.defaultUs;
+  }
+
+  /** Why the field value at i (not starting like a number) is not accepted. */
+  private nonNumberProblem(i: number): string {
+    const buf = this.buf;
+    const c = buf[i];
+    if (c === QUOTE) {
+      // Show the string (up to the closing unescaped quote on this line) so the caller sees which.
+      let k = i + 1;
+      while (k < this.n && buf[k] !== QUOTE && buf[k] !== LF) k += buf[k] === BACKSLASH ? 2 : 1;
+      return `string values are not supported (got ${this.quote(i + 1, Math.min(k, this.n))})`;
+    }
+    const end = tokenEnd(buf, i, this.n);
+    const text = decodeBytes(buf, i, end);
+    if (/^(t|T|true|True|TRUE|f|F|false|False|FALSE)$/.test(text)) {
+      return `boolean values are not supported (got ${text})`;
+    }
+    if (/^[+-]?(nan|inf|infinity)$/i.test(text)) return `${JSON.stringify(text)} is not a finite number`;
+    if (end === i) return 'missing value';
+    return `invalid value ${quoteForError(text)}`;
+  }
+
+  private tagEscapeLen(i: number): number {
+    const next = i + 1 < this.n ? this.buf[i + 1] : -1;
+    return next === COMMA || next === SPACE || next === EQ ? 2 : 1;
+  }
+
+  private isSymbolKey(k0: number, k1: number): boolean {
+    if (k1 - k0 !== 6) return false;
+    for (let k = 0; k < 6; k++) if (this.buf[k0 + k] !== SYMBOL_KEY[k]) return false;
+    return true;
+  }
+
+  private quote(start: number, end: number): string {
+    return quoteForError(decodeBytes(this.buf, start, end));
+  }
+
+  private controlError(c: number, i: number): LineError {
+    if (c === LF || c === CR) return new LineError('missing fields');
+    return new LineError(`invalid control character 0x${c.toString(16).padStart(2, '0')} at byte ${i - this.lineStart() + 1} of the line`);
+  }
+
+  private lineStart(): number {
+    const nl = this.buf.lastIndexOf(LF, this.pos);
+    return nl < 0 ? 0 : nl + 1;
+  }
+}
+
+const MEASUREMENT_ESCAPABLE = [COMMA, SPACE];
+const TAG_ESCAPABLE = [COMMA, SPACE, EQ];
+
+/** buf[start, end) with `\x` → `x` for x in `escapable` (other backslashes kept), decoded. */
+function unescape(buf: Uint8Array, start: number, end: number, escapable: number[]): string {
+  const out: number[] = [];
+  for (let i = start; i < end; i++) {
+    if (buf[i] === BACKSLASH && i + 1 < end && escapable.includes(buf[i + 1])) i++;
+    out.push(buf[i]);
+  }
+  return decodeBytes(Uint8Array.from(out), 0, out.length);
+}
+
+/** Grown copies of a (value, stamp) map pair holding at least `min` entries. */
+function growMaps(values: Int32Array, stamps: Int32Array, min: number): [Int32Array, Int32Array] {
+  let n = values.length * 2;
+  while (n < min) n *= 2;
+  const v = new Int32Array(n);
+  v.set(values);
+  const s = new Int32Array(n);
+  s.set(stamps);
+  return [v, s];
+}
