@@ -67,7 +67,7 @@ add('1h bars as 8 partials + merge', bars, q({}), () => {
 console.log(`${ROWS / 1e6}M rows per series, runtime ${typeof Bun !== 'undefined' ? `bun ${Bun.version}` : `node ${process.version}`}; best of repeated runs`);
 console.log('case                                     candles       ms     rows/s   field-values/s');
 for (const [name, data, query, fn] of cases) {
-  const ms = timeIt(fn, 700);
+  const ms = timeIt(fn, 1000);
   const candles = buildCandles(data, query).ts.length;
   const rps = (data.ts.length / ms) * 1000;
   console.log(`${name.padEnd(40)} ${String(candles).padStart(7)} ${ms.toFixed(1).padStart(8)} ${(rps / 1e6).toFixed(1).padStart(9)}M ${((rps * data.fields.length) / 1e6).toFixed(0).padStart(12)}M`);

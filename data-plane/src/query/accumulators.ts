@@ -18,11 +18,20 @@ export interface AccState {
   b: Float64Array;
 }
 
+/** The bucketed rows an accumulator runs over: the series' timestamps, one value column, buckets. */
+export interface AccInput {
+  ts: Float64Array;
+  vals: Float64Array;
+  buckets: RowBuckets;
+}
+
 /**
  * Runs one accumulator over bucketed rows. One tight loop per kind (monomorphic, no per-row
- * allocation); `vals` and `ts` are the series' columns, rows already bucketed.
+ * allocation).
  */
-export function accumulate(key: string, kind: AccKind, ts: Float64Array, vals: Float64Array, bk: RowBuckets): AccState {
+export function accumulate(spec: { key: string; kind: AccKind }, input: AccInput): AccState {
+  const { key, kind } = spec;
+  const { ts, vals, buckets: bk } = input;
   const n = bk.count;
   const a = new Float64Array(n);
   const b = kind === 'min' || kind === 'max' ? new Float64Array(0) : new Float64Array(n);
@@ -138,7 +147,10 @@ export function mergeInto(dst: AccState, src: AccState, map: Int32Array): void {
   }
 }
 
-/** The final value of bucket `k` for function `fn` reading state `s` (null → NaN). */
+/**
+ * The final value of bucket `k` for function `fn` reading state `s` (null: no such field, so
+ * NaN, or 0 for count). Positional: called per bucket and column when filling.
+ */
 export function finalValue(s: AccState | null, fn: AggregateFn, k: number): number {
   if (s === null) return fn === 'count' ? 0 : NaN;
   switch (fn) {
@@ -157,18 +169,22 @@ export function finalValue(s: AccState | null, fn: AggregateFn, k: number): numb
   }
 }
 
-/** The final values of all `n` buckets for `fn` reading `s` (a whole column; no fill). */
+/**
+ * The final values of all `n` buckets for `fn` reading `s` (a whole column; no fill). For
+ * first/last/min/max/count this is the state's own array, not a copy (a 1s-candle query over
+ * millions of rows would otherwise copy every column once more): columns may share storage
+ * with each other and with `s`, so treat results as read-only.
+ */
 export function finalColumn(s: AccState | null, fn: AggregateFn, n: number): Float64Array {
   if (s === null) return new Float64Array(n).fill(fn === 'count' ? 0 : NaN);
   switch (fn) {
     case 'first':
     case 'last':
-      return s.b.slice(0, n);
+    case 'count':
+      return s.b.subarray(0, n);
     case 'min':
     case 'max':
-      return s.a.slice(0, n);
-    case 'count':
-      return s.b.slice(0, n);
+      return s.a.subarray(0, n);
     default: {
       // sum / avg: null where no value was present
       const out = new Float64Array(n);

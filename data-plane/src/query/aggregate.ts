@@ -22,12 +22,12 @@ export function aggregateRange(data: SeriesData, q: RangeAggregateQuery): Record
   checkAggregations(q.aggregations);
   const lo = lowerBound(data.ts, q.start);
   const hi = q.end > q.start ? lowerBound(data.ts, q.end, lo) : lo;
-  const bk: RowBuckets = { count: 1, starts: Float64Array.of(q.start), rowStart: Int32Array.of(lo, hi) };
+  const buckets: RowBuckets = { count: 1, starts: Float64Array.of(q.start), rowStart: Int32Array.of(lo, hi) };
   const out: Record<string, number> = {};
   for (const [name, [src, fn]] of Object.entries(q.aggregations)) {
     const col = data.fields.indexOf(src);
     if (col < 0 && data.fields.length > 0) throw new ValidationError(`unknown field ${JSON.stringify(src)} for ${data.symbol}`);
-    const state = col < 0 ? null : accumulate(`${accKind(fn)}(${src})`, accKind(fn), data.ts, data.values[col], bk);
+    const state = col < 0 ? null : accumulate({ key: src, kind: accKind(fn) }, { ts: data.ts, vals: data.values[col], buckets });
     out[name] = finalValue(state, fn, 0);
   }
   return out;

@@ -10,7 +10,10 @@ export interface RowBuckets {
   rowStart: Int32Array;
 }
 
-/** First index in [lo, hi) whose value is >= `x` (hi if none), for ascending `a`. */
+/**
+ * First index in [lo, hi) whose value is >= `x` (hi if none), for ascending `a`. Positional
+ * bounds (not an options object) because it runs once per bucket in hot paths.
+ */
 export function lowerBound(a: Float64Array, x: number, lo = 0, hi = a.length): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -36,12 +39,22 @@ function gallop(a: Float64Array, x: number, lo: number, hi: number): number {
   return lowerBound(a, x, prev, Math.min(i, hi));
 }
 
+/** Which rows bucketRows splits and how. */
+export interface BucketRowsOptions {
+  /** first row (inclusive) and end row (exclusive) of `ts` */
+  lo: number;
+  hi: number;
+  bucketer: Bucketer;
+  /** expected bucket count, to size the first allocation (arrays grow by doubling) */
+  expected: number;
+}
+
 /**
  * Splits the sorted timestamps `ts[lo..hi)` into buckets. Calls the bucketer once or twice
  * per bucket (never per row): contiguous buckets reuse the previous bucket's end as start.
- * `expected` sizes the first allocation (arrays grow by doubling).
  */
-export function bucketRows(ts: Float64Array, lo: number, hi: number, b: Bucketer, expected: number): RowBuckets {
+export function bucketRows(ts: Float64Array, opts: BucketRowsOptions): RowBuckets {
+  const { lo, hi, bucketer: b, expected } = opts;
   let cap = Math.max(4, Math.min(hi - lo, Math.ceil(expected) + 2));
   let starts = new Float64Array(cap);
   let rowStart = new Int32Array(cap + 1);

@@ -69,9 +69,11 @@ function partialWith(data: SeriesData, q: CandleQuery, plan: CandlePlan, interva
   const lo = lowerBound(ts, q.start);
   const hi = q.end > q.start ? lowerBound(ts, q.end, lo) : lo;
   const expected = hi > lo ? (ts[hi - 1] - ts[lo]) / interval.widthUs + 1 : 0;
-  const bk = bucketRows(ts, lo, hi, bucketer, expected);
-  const accs = plan.accs.map((spec) => accumulate(spec.key, spec.kind, ts, data.values[data.fields.indexOf(spec.src)], bk));
-  return { fields: data.fields.slice(), starts: bk.starts.slice(0, bk.count), accs };
+  const buckets = bucketRows(ts, { lo, hi, bucketer, expected });
+  const accs = plan.accs.map((spec) => accumulate(spec, { ts, vals: data.values[data.fields.indexOf(spec.src)], buckets }));
+  // A copy only when the array has spare capacity: a structured clone sends a view's whole buffer.
+  const starts = buckets.count === buckets.starts.length ? buckets.starts : buckets.starts.slice(0, buckets.count);
+  return { fields: data.fields.slice(), starts, accs };
 }
 
 /**

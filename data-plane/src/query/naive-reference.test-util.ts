@@ -29,6 +29,7 @@ export function naiveOffsetMs(tz: string, ms: number): number {
   return local - Math.floor(ms / 1000) * 1000;
 }
 
+const offsetMemo = new Map<string, Map<number, number>>();
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 const floorDiv = (a: number, b: number): number => Math.floor(a / b);
 
@@ -40,7 +41,6 @@ const floorDiv = (a: number, b: number): number => Math.floor(a / b);
  */
 export class NaiveBuckets {
   private readonly step: number;
-  private readonly offs = new Map<number, number>();
   private readonly memo = new Map<number, number>();
 
   constructor(
@@ -57,11 +57,20 @@ export class NaiveBuckets {
     return o;
   }
 
+  /** Offsets memo shared by every NaiveBuckets of the zone (offsets do not depend on the width). */
+  private get offs(): Map<number, number> {
+    let m = offsetMemo.get(this.tz);
+    if (!m) offsetMemo.set(this.tz, (m = new Map()));
+    return m;
+  }
+
   /** Whether the step-aligned instant u (µs) starts a bucket. */
   isBoundary(u: number): boolean {
     const local = u + this.off(u / 1000);
     if ((((local - this.originUs) % this.widthUs) + this.widthUs) % this.widthUs === 0) return true;
-    const before = u - 1 + this.off(u / 1000 - 1);
+    // Just before u the offset is the one at u - step: offsets change only on whole minutes,
+    // which are multiples of the step.
+    const before = u - 1 + this.off((u - this.step) / 1000);
     return floorDiv(local - this.originUs, this.widthUs) !== floorDiv(before - this.originUs, this.widthUs);
   }
 
