@@ -1,0 +1,235 @@
+import { hash32 } from './checksum.ts';
+import { assertLittleEndian } from './endian.ts';
+import { CorruptionError } from '../errors.ts';
+import type { SeriesRows, WriteBatch } from '../model.ts';
+
+/**
+ * One WAL record per acknowledged write batch (docs/format/wal.md): each series' header and
+ * UTF-8 names, then its Float64Array data at an 8-byte-aligned offset, copied as is (close to
+ * memcpy); a version byte first and xxHash32 last. Pure and worker-safe.
+ */
+
+/** Version byte at offset 0 of every WAL record. */
+export const WAL_RECORD_VERSION = 1;
+/** Fixed header bytes: version, flags, reserved u16, seriesCount u32, rowCount u32, reserved u32. */
+export const WAL_HEADER_SIZE = 16;
+
+/**
+ * Below this many rows a column is copied by a JS loop: a native `set` call costs more than the
+ * copy itself. (The loop may canonicalize NaN payloads; NaN means "absent" in the engine, so only
+ * the payload, never the NaN, can change.)
+ */
+const SMALL_COPY = 24;
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Serializes a batch. Returns a new Uint8Array. Throws Error('BUG: …') when the batch breaks its
+ * own invariants (a column whose length differs from `ts`, `rowCount` not the sum of the rows,
+ * names over 65535 bytes).
+ */
+export function encodeWalRecord(batch: WriteBatch): Uint8Array {
+  assertLittleEndian();
+  const { size, symbolBytes } = planRecord(batch);
+  const out = new Uint8Array(size);
+  const out64 = new Float64Array(out.buffer, 0, size >>> 3);
+  const view = new DataView(out.buffer);
+  out[0] = WAL_RECORD_VERSION;
+  view.setUint32(4, batch.series.length, true);
+  view.setUint32(8, batch.rowCount, true);
+  let p = WAL_HEADER_SIZE;
+  for (let k = 0; k < batch.series.length; k++) {
+    const s = batch.series[k];
+    const rows = s.ts.length;
+    p = writeName(out, p, s.symbol, symbolBytes[k]);
+    view.setUint32(p, rows, true);
+    view.setUint16(p + 4, s.columns.size, true);
+    p += 6;
+    for (const name of s.columns.keys()) p = writeName(out, p, name, utf8Length(name));
+    let q = (p + 7) >>> 3; // padding bytes stay 0
+    copyInto(out64, q, s.ts);
+    q += rows;
+    for (const col of s.columns.values()) {
+      copyInto(out64, q, col);
+      q += rows;
+    }
+    p = q * 8;
+  }
+  view.setUint32(p, hash32(out, 0, p), true);
+  return out;
+}
+
+/**
+ * Parses a record written by encodeWalRecord into fresh arrays (nothing aliases `bytes`).
+ * Throws CorruptionError naming `key` on a bad length, version or checksum, or an inconsistent
+ * structure; never returns a partial batch.
+ */
+export function decodeWalRecord(bytes: Uint8Array, key?: string): WriteBatch {
+  assertLittleEndian();
+  const fail = (msg: string): never => {
+    throw new CorruptionError(msg, key);
+  };
+  if (bytes.length < WAL_HEADER_SIZE + 4) fail(`WAL record truncated to ${bytes.length} bytes`);
+  if (bytes[0] !== WAL_RECORD_VERSION) fail(`unsupported WAL record version ${bytes[0]}`);
+  const end = bytes.length - 4;
+  if (hash32(bytes, 0, end) !== readU32(bytes, end)) fail('WAL record checksum mismatch');
+  // The float data sits at 8-byte offsets from the record start; copy once if the record itself
+  // is not 8-byte aligned, so the data can be read through a Float64Array view.
+  if ((bytes.byteOffset & 7) !== 0) bytes = bytes.slice();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const src64 = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 3);
+  if (bytes[1] !== 0 || view.getUint16(2, true) !== 0 || view.getUint32(12, true) !== 0) fail('WAL record flags set');
+  const seriesCount = view.getUint32(4, true);
+  const rowCount = view.getUint32(8, true);
+  const series: SeriesRows[] = [];
+  let p = WAL_HEADER_SIZE;
+  let total = 0;
+  let prevNames: string[] = [];
+  let prevNamesAt = -1;
+  for (let k = 0; k < seriesCount; k++) {
+    const symbol = readName(bytes, p, end, fail);
+    p += 2 + readU16(bytes, p);
+    if (p + 6 > end) fail('WAL record truncated in a series header');
+    const rows = view.getUint32(p, true);
+    const fieldCount = view.getUint16(p + 4, true);
+    p += 6;
+    const namesAt = p;
+    let names = prevNames;
+    const reused = fieldCount === prevNames.length ? sameNamesEnd(bytes, namesAt, prevNamesAt, fieldCount, end) : -1;
+    if (reused >= 0) {
+      p = reused;
+    } else {
+      names = [];
+      for (let j = 0; j < fieldCount; j++) {
+        names.push(readName(bytes, p, end, fail));
+        p += 2 + readU16(bytes, p);
+      }
+    }
+    prevNames = names;
+    prevNamesAt = namesAt;
+    let q = (p + 7) >>> 3;
+    for (let x = p; x < q * 8; x++) if (x >= end || bytes[x] !== 0) fail('WAL record padding is not zero');
+    if ((q + rows * (fieldCount + 1)) * 8 > end) fail('WAL record truncated in a series body');
+    const ts = copyOut(src64, q, rows);
+    q += rows;
+    const columns = new Map<string, Float64Array>();
+    for (let j = 0; j < fieldCount; j++) {
+      columns.set(names[j], copyOut(src64, q, rows));
+      q += rows;
+    }
+    if (columns.size !== fieldCount) fail('WAL record repeats a field name');
+    series.push({ symbol, ts, columns });
+    total += rows;
+    p = q * 8;
+  }
+  if (p !== end) fail('WAL record has trailing bytes');
+  if (total !== rowCount) fail(`WAL record holds ${total} rows, header says ${rowCount}`);
+  return { series, rowCount };
+}
+
+/** Exact record size; validates the batch. */
+function planRecord(batch: WriteBatch): { size: number; symbolBytes: number[] } {
+  let size = WAL_HEADER_SIZE;
+  let rows = 0;
+  const symbolBytes: number[] = [];
+  for (const s of batch.series) {
+    const n = s.ts.length;
+    const sb = utf8Length(s.symbol);
+    if (sb > 0xffff) throw new Error(`BUG: encodeWalRecord: symbol of ${sb} bytes`);
+    if (s.columns.size > 0xffff) throw new Error(`BUG: encodeWalRecord: ${s.columns.size} columns`);
+    symbolBytes.push(sb);
+    size += 2 + sb + 6;
+    for (const [name, col] of s.columns) {
+      if (col.length !== n) throw new Error(`BUG: encodeWalRecord: ${s.symbol}.${name} has ${col.length} rows, ts ${n}`);
+      const nb = utf8Length(name);
+      if (nb > 0xffff) throw new Error(`BUG: encodeWalRecord: field name of ${nb} bytes`);
+      size += 2 + nb;
+    }
+    size = ((size + 7) & ~7) + 8 * n * (s.columns.size + 1);
+    rows += n;
+  }
+  if (rows !== batch.rowCount) throw new Error(`BUG: encodeWalRecord: rowCount ${batch.rowCount}, rows ${rows}`);
+  if (batch.series.length > 0xffffffff || rows > 0xffffffff) throw new Error('BUG: encodeWalRecord: batch too large');
+  return { size: size + 4, symbolBytes };
+}
+
+function copyInto(out64: Float64Array, q: number, a: Float64Array): void {
+  const n = a.length;
+  if (n < SMALL_COPY) for (let i = 0; i < n; i++) out64[q + i] = a[i];
+  else out64.set(a, q);
+}
+
+function copyOut(src64: Float64Array, q: number, n: number): Float64Array {
+  const a = new Float64Array(n);
+  if (n < SMALL_COPY) for (let i = 0; i < n; i++) a[i] = src64[q + i];
+  else a.set(src64.subarray(q, q + n));
+  return a;
+}
+
+/** UTF-8 byte length; symbols and field names are ASCII in practice, so that path is a loop. */
+function utf8Length(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return utf8Encoder.encode(s).length;
+  return s.length;
+}
+
+/** Writes u16 length + UTF-8 bytes at p; returns the next position. */
+function writeName(out: Uint8Array, p: number, s: string, bytes: number): number {
+  out[p] = bytes;
+  out[p + 1] = bytes >>> 8;
+  p += 2;
+  if (bytes === s.length) {
+    for (let i = 0; i < bytes; i++) out[p + i] = s.charCodeAt(i);
+  } else {
+    utf8Encoder.encodeInto(s, out.subarray(p, p + bytes));
+  }
+  return p + bytes;
+}
+
+/** Reads a u16-length-prefixed UTF-8 string at p (ASCII without a decoder call). */
+function readName(bytes: Uint8Array, p: number, end: number, fail: (m: string) => never): string {
+  if (p + 2 > end) fail('WAL record truncated in a name');
+  const len = readU16(bytes, p);
+  const s = p + 2;
+  if (s + len > end) fail('WAL record truncated in a name');
+  let ascii = len <= 64;
+  for (let i = s; ascii && i < s + len; i++) if (bytes[i] > 0x7f) ascii = false;
+  if (ascii) {
+    let out = '';
+    for (let i = s; i < s + len; i++) out += String.fromCharCode(bytes[i]);
+    return out;
+  }
+  try {
+    return utf8Decoder.decode(bytes.subarray(s, s + len));
+  } catch {
+    return fail('WAL record name is not UTF-8');
+  }
+}
+
+/**
+ * If the `count` names at `at` have the same bytes as those at `prevAt` (the previous series),
+ * returns the position after them, else -1. Batches of many symbols repeat one schema, and
+ * reusing the decoded strings skips most string building.
+ */
+function sameNamesEnd(bytes: Uint8Array, at: number, prevAt: number, count: number, end: number): number {
+  if (prevAt < 0) return -1;
+  let p = at;
+  let q = prevAt;
+  for (let j = 0; j < count; j++) {
+    if (p + 2 > end) return -1;
+    const len = readU16(bytes, p);
+    if (len !== readU16(bytes, q) || p + 2 + len > end) return -1;
+    for (let i = 2; i < 2 + len; i++) if (bytes[p + i] !== bytes[q + i]) return -1;
+    p += 2 + len;
+    q += 2 + len;
+  }
+  return p;
+}
+
+function readU16(b: Uint8Array, p: number): number {
+  return b[p] | (b[p + 1] << 8);
+}
+
+function readU32(b: Uint8Array, p: number): number {
+  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+}
