@@ -4,6 +4,7 @@
 #   promtool (Debian package "prometheus") — test/integration/metrics.test.ts checks the real
 #   /metrics output with `promtool check metrics`.
 set -euo pipefail
+bash "$(dirname "${BASH_SOURCE[0]}")/build-consul.sh" >/dev/null  # Consul for test/integration/consul.test.ts (built once, cached outside the repo)
 
 need_pkgs=()
 command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)

@@ -36,11 +36,13 @@ const opts = { vnodes: 64, replicationFactor: 2 };
 export function describeMembershipContract(name: string, make: () => Promise<MembershipHarness>): void {
   describe(`${name} (MembershipSource contract)`, () => {
     let h: MembershipHarness;
+    let made: MembershipHarness | undefined;
     beforeEach(async () => {
-      h = await make();
+      made = undefined;
+      h = made = await make();
     });
     afterEach(async () => {
-      await h.close();
+      await made?.close();
     });
 
     const healthyIds = (ms: Member[]) => ms.filter((m) => m.healthy).map((m) => m.id);
