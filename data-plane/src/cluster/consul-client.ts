@@ -202,7 +202,8 @@ export class ConsulClient {
         headers: this.opts.token ? { 'X-Consul-Token': this.opts.token } : {},
       });
     } catch (cause) {
-      this.failover();
+      // The caller giving up (watch stopped) says nothing about this agent; a timeout does.
+      if (!o.signal?.aborted) this.failover();
       throw new Error(`consul ${method} ${server}${path}: ${(cause as Error).message}`, { cause });
     }
     if (res.ok || (o.allow404 && res.status === 404)) return res;
