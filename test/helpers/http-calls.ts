@@ -32,7 +32,7 @@ export function post<T = any>(url: string, body: unknown, headers: Record<string
   const isRaw = typeof body === 'string' || body instanceof Uint8Array;
   return call<T>(url, {
     method: 'POST',
-    body: isRaw ? (body as BodyInit) : JSON.stringify(body),
+    body: isRaw ? (body as string | Uint8Array) : JSON.stringify(body),
     headers: isRaw ? headers : { 'Content-Type': 'application/json', ...headers },
   });
 }

@@ -43,15 +43,18 @@ describe('parseTimeBound()', () => {
 describe('request parameters', () => {
   it('requireParam() and checkRange() name what is missing or wrong', () => {
     expect(msg(() => requireParam('', 'symbol'))).toBe('parameter "symbol" is required');
-    expect(msg(() => checkRange(5, 5))).toContain('end must be after start');
+    expect(msg(() => checkRange(5, 4))).toContain('end is before start');
+    expect(() => checkRange(5, 5)).not.toThrow();
   });
 
   it('parseSymbol()/parseSymbolList() enforce the symbol charset and name the list index', () => {
     expect(parseSymbol('stock.SH.600519')).toBe('stock.SH.600519');
     expect(msg(() => parseSymbol('bad symbol'))).toContain('"symbol": "bad symbol" is not a valid symbol');
-    expect(parseSymbolList('a,b,,c')).toEqual(['a', 'b', 'c']);
+    expect(parseSymbolList('a,b,,c', { csv: true })).toEqual(['a', 'b', 'c']);
+    expect(msg(() => parseSymbolList('a,b'))).toContain('must be a non-empty list');
     expect(msg(() => parseSymbolList(['ok', 'no/slash']))).toContain('"symbols[1]"');
-    expect(msg(() => parseSymbolList([]))).toContain('"symbols" is required');
+    expect(msg(() => parseSymbolList([]))).toContain('"symbols" must be');
+    expect(msg(() => parseSymbolList(undefined))).toContain('"symbols" is required');
   });
 
   it('parseFields() rejects bad names and duplicates', () => {

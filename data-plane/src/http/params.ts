@@ -32,11 +32,16 @@ export function parseSymbol(value: unknown, name = 'symbol'): string {
   return value;
 }
 
-/** A comma-separated symbol list (or an array from a JSON body), order kept, at least one. */
-export function parseSymbolList(value: unknown, name = 'symbols'): string[] {
-  const list = typeof value === 'string' ? value.split(',').filter((s) => s !== '') : value;
+/**
+ * A symbol list, order kept, at least one: an array (JSON body), or with `csv` a comma-separated
+ * string (query string). A JSON body's string is refused, not split: it is a type mistake.
+ */
+export function parseSymbolList(value: unknown, opts: { name?: string; csv?: boolean } = {}): string[] {
+  const name = opts.name ?? 'symbols';
+  const list = opts.csv && typeof value === 'string' ? value.split(',').filter((s) => s !== '') : value;
   if (!Array.isArray(list) || list.length === 0) {
-    throw new ValidationError(`parameter "${name}" is required: a non-empty list of symbols`, 'missing_parameter');
+    const what = value === undefined ? 'is required' : 'must be';
+    throw new ValidationError(`parameter "${name}" ${what} a non-empty list of symbols`, 'missing_parameter');
   }
   if (list.length > MAX_SYMBOLS_PER_REQUEST) {
     throw new ValidationError(`parameter "${name}": ${list.length} symbols; at most ${MAX_SYMBOLS_PER_REQUEST} per request`);
@@ -107,9 +112,12 @@ export function parseTimeBound(value: unknown, precision: Precision, name: strin
   return Math.min(Math.max(us, MIN_TIME_US), MAX_TIME_US);
 }
 
-/** Checks `start < end` (both µs) naming both parameters. */
+/**
+ * Checks `start ≤ end` (both µs) naming both parameters. An empty range (equal bounds, e.g. two
+ * ns bounds inside the same µs) is a valid query with no rows; a reversed one is a mistake.
+ */
 export function checkRange(start: number, end: number): void {
-  if (!(start < end)) throw new ValidationError('parameters "start" and "end": end must be after start (the range is [start, end))');
+  if (end < start) throw new ValidationError('parameters "start" and "end": end is before start (the range is [start, end))');
 }
 
 /**

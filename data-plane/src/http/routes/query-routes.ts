@@ -48,7 +48,7 @@ export function registerQueryRoutes(app: Hono<DataEnv>, deps: DataAppDeps): void
 
   app.get('/v1/latest', read, async (c) => {
     const params = c.req.query();
-    const symbols = parseSymbolList(params.symbols ?? params.symbol);
+    const symbols = parseSymbolList(params.symbols ?? params.symbol, { csv: true });
     const precision = parsePrecision(params.precision, 's');
     const fields = parseFields(params.fields);
     const rows = await timedQuery(

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { parseJsonWrite } from '../../ingest/parse-json-write.ts';
+import { parseJsonWrite } from '../../ingest/json-write-parser.ts';
 import type { DataAppDeps, DataEnv } from '../deps.ts';
 import { parsePrecision } from '../../ingest/write-limits.ts';
 import { readBody } from '../read-body.ts';
