@@ -59,7 +59,8 @@ export function makeBucketer(interval: Interval, tz: string): Bucketer {
     else if (r >= w) r -= w;
     return local - r;
   };
-  const label = (local: number): number => alignDown(local);
+  // Two local times have the same label iff they align down to the same multiple.
+  const label = alignDown;
   const lookup = (t: number): void => {
     if (!(t >= sp.lo && t < sp.hi)) {
       if (!(Math.abs(t) <= MAX_BUCKET_TIME_US)) throw new RangeError(`BUG: bucket time ${t} outside ±2^53 µs`);
