@@ -5,7 +5,8 @@ import type { QuerySpec } from './query-spec.ts';
 
 /**
  * Runs one validated query on the engine: candles when the spec has an interval, raw rows
- * otherwise. @throws ValidationError `too_many_result_rows` past `maxRows` (config query.max_rows)
+ * otherwise. @throws ValidationError `too_many_result_rows` past `maxRows` (what is left of config
+ * query.max_rows for this request)
  */
 export async function runQuery(engine: EngineApi, spec: QuerySpec, maxRows: number): Promise<Answer> {
   const answer = spec.interval
@@ -23,7 +24,7 @@ export async function runQuery(engine: EngineApi, spec: QuerySpec, maxRows: numb
     : rowsAnswer(await engine.readRange({ symbol: spec.symbol, start: spec.start, end: spec.end, fields: spec.fields }));
   if (answer.ts.length > maxRows) {
     throw new ValidationError(
-      `the answer for "${spec.symbol}" has ${answer.ts.length} rows, more than query.max_rows (${maxRows}); narrow "start"/"end" or give an "interval"`,
+      `the answer for "${spec.symbol}" has ${answer.ts.length} rows, more than the ${maxRows} left of query.max_rows; narrow "start"/"end" or give an "interval"`,
       'too_many_result_rows',
     );
   }

@@ -11,7 +11,7 @@ import { Registry } from '../metrics/registry.ts';
 import { Admission } from './admission.ts';
 import { Authorizer } from './auth.ts';
 import { createDataApp } from './data-app.ts';
-import type { DataEnv } from './deps.ts';
+import type { DataAppDeps, DataEnv } from './deps.ts';
 import { HealthTracker } from './health.ts';
 import { createMetricsApp } from './metrics-app.ts';
 
@@ -26,6 +26,11 @@ export interface ServerOptions {
   logger: Logger;
   /** metrics registry to use (default: a new one); the cluster layer passes its own to add gauges */
   registry?: Registry;
+  /**
+   * Adds routes to the data app before it serves (Hono's router is built on the first request):
+   * the cluster layer's admin API, guarded by `deps.auth.require('admin')`.
+   */
+  extendApp?: (app: Hono<DataEnv>, deps: DataAppDeps) => void;
 }
 
 /** A running server (data port + metrics port). */
@@ -58,7 +63,7 @@ export function startServer(opts: ServerOptions): RunningServer {
   const metrics = registerHttpMetrics(registry);
   const health = new HealthTracker(VERSION, config.monitoring.health_check_interval);
   const admission = new Admission(config.network.max_connections, (reason) => metrics.rejected.inc({ reason }));
-  const app = createDataApp({
+  const deps: DataAppDeps = {
     engine,
     config,
     logger,
@@ -66,7 +71,9 @@ export function startServer(opts: ServerOptions): RunningServer {
     admission,
     auth: new Authorizer(config.auth),
     onInternalError: (err) => health.noteInternalError(err),
-  });
+  };
+  const app = createDataApp(deps);
+  opts.extendApp?.(app, deps);
   const hostname = config.network.bind_address;
   const data = Bun.serve({
     hostname,

@@ -61,10 +61,12 @@ export function registerInfluxRoutes(app: Hono<DataEnv>, deps: DataAppDeps): voi
   app.post('/query', errorStyle('influx-v1'), write, query);
 }
 
-/** Marks the route's error body style for the error mapping. */
+/** Marks the route's error body style for the error mapping; answers carry the Influx version
+ *  header like InfluxDB's (errors included: clients read it from any answer). */
 function errorStyle(style: ErrorStyle): MiddlewareHandler<DataEnv> {
   return async (c, next) => {
     c.set('errorStyle', style);
     await next();
+    c.res.headers.set('X-Influxdb-Version', INFLUX_COMPAT_VERSION);
   };
 }

@@ -36,9 +36,15 @@ export function registerQueryRoutes(app: Hono<DataEnv>, deps: DataAppDeps): void
       { route: '/v1/query/batch', params: { ...body, symbols: summarize(symbols) } },
       // One symbol after another: a batch of thousands must not fan out into thousands of
       // concurrent reads (memory); each read already uses the worker pool internally.
+      // query.max_rows bounds the whole answer, not each symbol's part of it.
       async () => {
         const out: Answer[] = [];
-        for (const spec of specs) out.push(await runQuery(deps.engine, spec, maxRows));
+        let budget = maxRows;
+        for (const spec of specs) {
+          const a = await runQuery(deps.engine, spec, budget);
+          budget -= a.ts.length;
+          out.push(a);
+        }
         return out;
       },
       (list) => list.reduce((n, a) => n + a.ts.length, 0),
