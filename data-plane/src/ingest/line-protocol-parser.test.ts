@@ -267,7 +267,9 @@ function numText(v: number): string {
   return Object.is(v, -0) ? '-0' : String(v);
 }
 
-function render(rows: GenRow[], f: fc.Record<typeof formatArb extends fc.Arbitrary<infer T> ? T : never>): string {
+type Format = typeof formatArb extends fc.Arbitrary<infer T> ? T : never;
+
+function render(rows: GenRow[], f: Format): string {
   const eol = f.crlf ? '\r\n' : '\n';
   const sp = ' '.repeat(f.spaces);
   const lines = rows.map((r) => {

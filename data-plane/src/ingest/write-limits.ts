@@ -54,7 +54,9 @@ export function timeRangeMessage(raw: string, precision: Precision): string {
  *
  * Rules (documented contract of the JSON API):
  * - `s`, `ms`: fractions are allowed and rounded to the nearest µs, because a JSON number such
- *   as 1700000000.123456 is not exact in binary and flooring would turn .123456 into .123455;
+ *   as 1700000000.123456 is not exact in binary and flooring would turn .123456 into .123455.
+ *   A float64 count of seconds (ms) resolves every µs only below 2^31 s (2^41 ms), i.e. until
+ *   2038; later fractional values may land on a neighbouring µs (use `us` or RFC 3339 there);
  * - `us`: must be an integer;
  * - `ns`: must be an integer; floored to µs (toward −∞, so every ns in [k µs, k+1 µs) maps to
  *   k, also before 1970). JSON numbers above 2^53 ns (any date after 1970-04-15) are already
