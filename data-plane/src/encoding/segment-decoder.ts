@@ -22,15 +22,34 @@ const mantissaScratch = new Float64Scratch();
  * version, checksum or structure is wrong; never returns partial or guessed data.
  */
 export function decodeSegment(bytes: Uint8Array, key?: string): DecodedSegment {
+  return decodeSegmentObserved(bytes, key);
+}
+
+/** Where each part of a segment lies (byte offsets), reported by decodeSegmentObserved. */
+export interface SegmentPart {
+  /** 'directory', 'timestamps', or a field column */
+  part: 'directory' | 'timestamps' | 'column';
+  /** field index for columns, -1 otherwise */
+  field: number;
+  start: number;
+  end: number;
+}
+
+/** decodeSegment that also reports the byte range of every part to `observe` (segment-inspect.ts). */
+export function decodeSegmentObserved(bytes: Uint8Array, key?: string, observe?: (p: SegmentPart) => void): DecodedSegment {
   const h = readSegmentHeader(bytes, key);
   const r = new ByteReader(bytes, h.bodyStart, h.bodyEnd, key);
   const n = h.rowCount;
+  let at = r.pos;
   const chunks = readChunkDirectory(r, n);
+  observe?.({ part: 'directory', field: -1, start: at, end: r.pos });
+  at = r.pos;
   const fieldCount = h.fields.length;
   const all = new Float64Array(n * (fieldCount + 1));
   const ts = all.subarray(0, n);
   decodeTimestamps(r, n, h.minTs, chunks, ts);
   if (n > 0 && ts[n - 1] !== h.maxTs) r.fail('last timestamp differs from the header');
+  observe?.({ part: 'timestamps', field: -1, start: at, end: r.pos });
   const values: Float64Array[] = [];
   for (let j = 0; j < fieldCount; j++) values.push(all.subarray((j + 1) * n, (j + 2) * n));
   const stride = n + 1;
@@ -38,6 +57,7 @@ export function decodeSegment(bytes: Uint8Array, key?: string): DecodedSegment {
   const mantissas: (Float64Array | null)[] = new Array(fieldCount).fill(null);
   const seen = new Uint8Array(fieldCount);
   for (let c = 0; c < fieldCount; c++) {
+    at = r.pos;
     const field = r.uvarint();
     if (field >= fieldCount || seen[field]) r.fail(`column for field ${field} is unexpected`);
     seen[field] = 1;
@@ -51,6 +71,7 @@ export function decodeSegment(bytes: Uint8Array, key?: string): DecodedSegment {
       decodeDecimalColumn(r, chunks, (f) => (f < fieldCount ? mantissas[f] : null), { m, out });
       mantissas[field] = m;
     } else r.fail(`unknown column encoding ${tag}`);
+    observe?.({ part: 'column', field, start: at, end: r.pos });
   }
   if (r.pos !== r.end) r.fail('segment has trailing bytes');
   return { ts, fields: h.fields, values };
