@@ -8,7 +8,7 @@ function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
   return new ReadableStream({ pull: (c) => (i < chunks.length ? c.enqueue(chunks[i++]!) : c.close()) });
 }
 
-function request(body: BodyInit | ReadableStream<Uint8Array>, headers: Record<string, string> = {}): Request {
+function request(body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = {}): Request {
   return new Request('http://x/', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
 }
 
