@@ -36,6 +36,8 @@ export interface TargetResult {
   ingest?: IngestResult;
   jsonIngest?: IngestResult;
   settle?: string;
+  /** How the target's shutdown went, when it did more than stop. */
+  stopNote?: string;
   disk?: { bytes: number; how: string; bytesPerRow: number; bytesAfterStop: number; liveBytes?: number };
   rssAfterIngest?: number;
   peakRss?: number;
@@ -101,11 +103,18 @@ async function runTarget(cfg: HttpSuiteConfig, w: Workload, t: Target): Promise<
     await timeQueries(cfg, w, t, res);
     log(`${t.name}: symbol-day p50 ${res.symbolDayMs?.p50.toFixed(2)} ms p99 ${res.symbolDayMs?.p99.toFixed(2)} ms; batch p50 ${res.batchMs?.p50.toFixed(1)} ms p99 ${res.batchMs?.p99.toFixed(1)} ms`);
     res.peakRss = processRss(t.pid).peak;
+    if (t.reopen) {
+      // Restart on the same data: proves it survives a clean restart and lets RocksDB flush its WAL.
+      const first = await t.reopen();
+      res.stopNote = `first clean shutdown ${mib(first)} (${(first / w.cols.count).toFixed(2)} B/row); check after reopen: ${await checkCandles(t, w)}`;
+      log(`${t.name}: ${res.stopNote}`);
+    }
   } catch (e) {
     res.error = (e as Error).message;
     log(`${t.name}: FAILED: ${res.error}`);
   } finally {
     const st = await t.stop().catch(() => ({ bytesAfterStop: NaN, graceful: false }));
+    if (res.stopNote && res.disk) res.stopNote += `, after reopen + shutdown ${mib(st.bytesAfterStop)} (${(st.bytesAfterStop / w.cols.count).toFixed(2)} B/row)`;
     if (res.disk) {
       res.disk.bytesAfterStop = st.bytesAfterStop;
       if (t.diskAfterStop && Number.isFinite(st.bytesAfterStop)) {
@@ -194,6 +203,10 @@ function diffCandles(got: Candle[], want: Candle[]): string | undefined {
     }
   }
   return undefined;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 /** 1234567 → "1.23M". */

@@ -41,7 +41,7 @@ const ms = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinit
 /** The main table: one line per target. */
 export function resultsTable(results: readonly TargetResult[]): string {
   const head =
-    '| system | version | LP ingest rows/s | JSON ingest rows/s | disk B/row | 1 symbol-day → 1h p50 / p99 ms | 100 symbols × day → 1h p50 / p99 ms | server CPU µs/row | client CPU (% of wall) | check |';
+    '| system | version | LP ingest rows/s | JSON ingest rows/s | disk B/row | 1 symbol-day → 1h p50 / p99 ms | 100 symbols × day → 1h p50 / p99 ms | server CPU µs/row during ingest | client CPU (% of wall) | check |';
   const sep = '|---|---|---|---|---|---|---|---|---|---|';
   const lines = results.map((r) => {
     const i = r.ingest;
@@ -83,6 +83,7 @@ export function details(results: readonly TargetResult[]): string {
       out.push(`  - JSON ingest (fresh instance): ${fmtRate(j.rowsPerSec)} rows/s, ${(j.bytes / 2 ** 20).toFixed(0)} MiB, ${j.wallSec.toFixed(1)} s wall, client CPU ${j.clientCpuSec.toFixed(1)} s, server CPU ${j.serverCpuSec.toFixed(1)} s`);
     }
     if (r.disk) out.push(`  - disk: ${(r.disk.bytes / 2 ** 20).toFixed(1)} MiB (${r.disk.how}); after shutdown ${(r.disk.bytesAfterStop / 2 ** 20).toFixed(1)} MiB${r.disk.liveBytes !== undefined ? `; live before shutdown ${(r.disk.liveBytes / 2 ** 20).toFixed(1)} MiB` : ''}; settle: ${r.settle}`);
+    if (r.stopNote) out.push(`  - shutdown: ${r.stopNote}`);
     if (r.rssAfterIngest) out.push(`  - memory: RSS after ingest ${(r.rssAfterIngest / 2 ** 20).toFixed(0)} MiB, peak ${(r.peakRss! / 2 ** 20).toFixed(0)} MiB`);
     if (r.symbolDayMs) out.push(`  - symbol-day: ${r.symbolDayMs.n} samples, ${r.candlesPerSymbolDay} candles each, mean ${ms(r.symbolDayMs.mean, 2)} ms, max ${ms(r.symbolDayMs.max, 2)} ms`);
     if (r.batchMs) out.push(`  - batch: ${r.batchMs.n} samples, mean ${ms(r.batchMs.mean)} ms, max ${ms(r.batchMs.max)} ms`);

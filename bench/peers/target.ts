@@ -58,6 +58,8 @@ export interface Target {
   readonly pid: number;
   /** Stops the server; returns the data folder's bytes after a clean shutdown. */
   stop(): Promise<{ bytesAfterStop: number; graceful: boolean }>;
+  /** Optional: clean shutdown and start again on the same data; returns bytes after the shutdown. */
+  reopen?(): Promise<number>;
   /** Deletes the data folder. */
   cleanup(): void;
 }
