@@ -77,8 +77,8 @@ export class InlineCodecPool implements CodecPool {
 
 /** Array buffers a task owns outright (new rows handed to sealing), moved rather than copied. */
 function transferablesOf(task: CodecTask): ArrayBuffer[] {
-  if (task.kind !== 'seal') return [];
   const out = new Set<ArrayBuffer>();
+  if (task.kind !== 'seal') return [];
   for (const item of task.items) {
     out.add(item.ts.buffer as ArrayBuffer);
     for (const v of item.values) out.add(v.buffer as ArrayBuffer);

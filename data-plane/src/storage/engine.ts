@@ -177,15 +177,18 @@ export class Engine implements EngineApi {
       const name = keyName(key);
       const { payload } = unwrapValue(value, name);
       const symbol = key.toString('utf8', 4, 4 + key[3]);
-      const st = this.stateFor(symbol);
+      const st = this.stateFor(symbol, true);
       st.loadMeta(new TextDecoder().decode(payload));
     }
   }
 
-  private stateFor(symbol: string): SeriesState {
+  private stateFor(symbol: string, known = false): SeriesState {
     let st = this.series.get(symbol);
     if (!st) {
       st = new SeriesState(symbol, vnodeOf(symbol, this.opts.vnodes));
+      // A series first seen here (not in the registry) has no stored segments yet: every
+      // stored segment is committed together with its series' meta record.
+      if (!known) st.tail = null;
       this.series.set(symbol, st);
       this.sortedSymbols = null;
     }

@@ -1,4 +1,4 @@
-import { decodeWalRecord, encodeWalRecord } from '../encoding/wal-record.ts';
+import { decodeWalValue, encodeWalValue } from './wal-compact.ts';
 import type { WriteBatch } from '../model.ts';
 import type { KvStore } from './kv-store.ts';
 import { walKey, walKeySeq, walRange } from './keys.ts';
@@ -48,7 +48,7 @@ export class WriteAheadLog {
     let first = true;
     for await (const { key, value } of this.kv.iterate({ gte, lt })) {
       const seq = walKeySeq(key);
-      const batch = decodeWalRecord(value, `wal/${seq}`);
+      const batch = decodeWalValue(value, `wal/${seq}`);
       if (first) (this.floor = seq), (first = false);
       this.opts.apply(batch, seq);
       this.sizes.set(seq, value.length);
@@ -62,12 +62,14 @@ export class WriteAheadLog {
     return { records, rows };
   }
 
-  /** Makes `batch` durable, applies it in sequence order, and resolves with its sequence number. */
+  /**
+   * Makes `batch` durable, applies it in sequence order, and resolves with its sequence number.
+   */
   async append(batch: WriteBatch): Promise<number> {
     const seq = this.nextSeq++;
-    const record = encodeWalRecord(batch);
     let failure: unknown;
     try {
+      const record = await encodeWalValue(batch);
       await this.kv.write([{ type: 'put', key: walKey(seq), value: record }], { sync: this.opts.sync });
       this.sizes.set(seq, record.length);
       this.liveBytes += record.length;
