@@ -46,7 +46,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`stock-tsdb: ${err instanceof ConfigError ? err.message : `cannot load ${configPath}: ${(err as Error).message}`}\n`);
     return 2;
   }
-  const logger = Logger.open(config.logging, { echoStderr: true });
+  let logger: Logger;
+  try {
+    logger = Logger.open(config.logging, { echoStderr: true });
+  } catch (err) {
+    process.stderr.write(`stock-tsdb: cannot open the log directory ${config.logging.dir}: ${(err as Error).message}\n`);
+    return 1;
+  }
   for (const w of warnings) logger.warn(`config: ${w}`, { config: configPath });
   return run(config, configPath, logger);
 }
