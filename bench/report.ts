@@ -75,12 +75,12 @@ export function details(results: readonly TargetResult[]): string {
     if (r.ingest) {
       const i = r.ingest;
       out.push(
-        `  - LP ingest: ${i.rows} rows, ${(i.bytes / 2 ** 20).toFixed(0)} MiB in ${i.requests} requests, ${i.wallSec.toFixed(1)} s wall, ${fmtRate(i.rowsPerSec * 5)} field-values/s; request p50 ${ms(i.requestMs.p50)} ms p99 ${ms(i.requestMs.p99)} ms; client CPU ${i.clientCpuSec.toFixed(1)} s, server CPU ${i.serverCpuSec.toFixed(1)} s`,
+        `  - LP ingest: ${i.rows} rows, ${(i.bytes / 2 ** 20).toFixed(0)} MiB in ${i.requests} requests, ${i.wallSec.toFixed(1)} s wall, ${fmtRate(i.rowsPerSec * 5)} field-values/s; request p50 ${ms(i.requestMs.p50)} ms p99 ${ms(i.requestMs.p99)} ms; client CPU ${i.clientCpuSec.toFixed(1)} s, server CPU ${i.serverCpuSec.toFixed(1)} s${runsNote(r.ingestRuns)}`,
       );
     }
     if (r.jsonIngest) {
       const j = r.jsonIngest;
-      out.push(`  - JSON ingest (fresh instance): ${fmtRate(j.rowsPerSec)} rows/s, ${(j.bytes / 2 ** 20).toFixed(0)} MiB, ${j.wallSec.toFixed(1)} s wall, client CPU ${j.clientCpuSec.toFixed(1)} s, server CPU ${j.serverCpuSec.toFixed(1)} s`);
+      out.push(`  - JSON ingest (fresh instance): ${fmtRate(j.rowsPerSec)} rows/s, ${(j.bytes / 2 ** 20).toFixed(0)} MiB, ${j.wallSec.toFixed(1)} s wall, client CPU ${j.clientCpuSec.toFixed(1)} s, server CPU ${j.serverCpuSec.toFixed(1)} s${runsNote(r.jsonIngestRuns)}`);
     }
     if (r.disk) out.push(`  - disk: ${(r.disk.bytes / 2 ** 20).toFixed(1)} MiB (${r.disk.how}); after shutdown ${(r.disk.bytesAfterStop / 2 ** 20).toFixed(1)} MiB${r.disk.liveBytes !== undefined ? `; live before shutdown ${(r.disk.liveBytes / 2 ** 20).toFixed(1)} MiB` : ''}; settle: ${r.settle}`);
     if (r.stopNote) out.push(`  - shutdown: ${r.stopNote}`);
@@ -93,6 +93,10 @@ export function details(results: readonly TargetResult[]): string {
     if (r.error) out.push(`  - error: ${r.error.split('\n').slice(0, 3).join(' ')}`);
   }
   return out.join('\n');
+}
+
+function runsNote(runs: number[] | undefined): string {
+  return runs && runs.length > 1 ? `; runs: ${runs.map(fmtRate).join(', ')} rows/s (median shown)` : '';
 }
 
 /** Writes bench/out/<suite>-<stamp>.json; returns its path. */

@@ -19,6 +19,8 @@
  *   --start YYYY-MM-DD    first trading day (default 2024-01-02)  --seed N (default 1)
  *   --no-json             skip the JSON ingest of our server
  *   --no-record           do not append to bench/RESULTS.md     --label TEXT   section title note
+ *   --repeat N            ingest N times per target, each into a fresh instance; report the
+ *                         median run (default 1; the machine is shared, so 3 is better)
  *   --keep                keep the targets' temp data folders
  */
 import { parseArgs } from 'node:util';
@@ -99,6 +101,7 @@ async function httpSuite(args: string[]): Promise<number> {
       'no-record': { type: 'boolean', default: false },
       label: { type: 'string', default: '' },
       keep: { type: 'boolean', default: false },
+      repeat: { type: 'string', default: '1' },
     },
     strict: true,
   });
@@ -123,6 +126,7 @@ async function httpSuite(args: string[]): Promise<number> {
     seed: Number(v.seed),
     json: !v['no-json'] && names.includes('stock-tsdb'),
     keep: v.keep!,
+    repeat: Math.max(1, Number(v.repeat)),
   };
   const command = `npm run bench -- http ${args.map(shellQuote).join(' ')}`.trim();
   const machine = machineInfo();
@@ -140,7 +144,7 @@ async function httpSuite(args: string[]): Promise<number> {
   const date = new Date().toISOString();
   const table = resultsTable(results);
   const ratios = ratioTable(results);
-  const data = `${w.cols.count} rows = ${cfg.symbols} symbols × ${w.barsPerSymbol} one-second bars from ${cfg.start} 09:30 Asia/Shanghai (trading hours only; ${w.rowsPerSymbolDay} rows per symbol-day), ${w.lp.length} requests of ${cfg.rowsPerRequest} rows (time-major: every symbol's bar for a second, then the next second), ${cfg.clients} requests in flight, line protocol precision=${cfg.precision} (${(lpMiB * 2 ** 20 / w.cols.count).toFixed(0)} B/row on the wire); queries over [${new Date(w.range.start * 1000).toISOString()}, ${new Date(w.range.end * 1000).toISOString()}) = the first trading day in Asia/Shanghai, ${cfg.querySamples} symbol-day samples and ${cfg.batchSamples} batch samples of ${cfg.batchSymbols} symbols, one at a time after 5+1 warm-up queries.`;
+  const data = `${w.cols.count} rows = ${cfg.symbols} symbols × ${w.barsPerSymbol} one-second bars from ${cfg.start} 09:30 Asia/Shanghai (trading hours only; ${w.rowsPerSymbolDay} rows per symbol-day), ${w.lp.length} requests of ${cfg.rowsPerRequest} rows (time-major: every symbol's bar for a second, then the next second), ${cfg.clients} requests in flight, ${cfg.repeat > 1 ? `ingest repeated ${cfg.repeat}× into fresh instances (median shown), ` : ''} line protocol precision=${cfg.precision} (${(lpMiB * 2 ** 20 / w.cols.count).toFixed(0)} B/row on the wire); queries over [${new Date(w.range.start * 1000).toISOString()}, ${new Date(w.range.end * 1000).toISOString()}) = the first trading day in Asia/Shanghai, ${cfg.querySamples} symbol-day samples and ${cfg.batchSamples} batch samples of ${cfg.batchSymbols} symbols, one at a time after 5+1 warm-up queries.`;
   const section = [
     `## ${date.slice(0, 16).replace('T', ' ')} UTC — http suite${v.label ? ` — ${v.label}` : ''}${names.includes('stock-tsdb') ? '' : ' — PEERS ONLY (our server not running yet)'}`,
     '',

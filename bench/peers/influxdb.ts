@@ -106,6 +106,10 @@ export class InfluxDbTarget implements Target {
     return { bytesAfterStop: dirBytes(this.dir) - dirBytes(join(this.dir, 'influxd.log')), graceful: r.graceful };
   }
 
+  logTail(): string {
+    return this.server?.logTail(1500) ?? '';
+  }
+
   cleanup(): void {
     if (this.dir) removeDir(this.dir);
   }

@@ -115,6 +115,10 @@ export class QuestDbTarget implements Target {
     return { bytesAfterStop: this.tableBytes(false), graceful: r.graceful };
   }
 
+  logTail(): string {
+    return this.server?.logTail(1500) ?? '';
+  }
+
   cleanup(): void {
     if (this.dir) removeDir(this.dir);
   }

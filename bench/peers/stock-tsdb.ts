@@ -14,7 +14,7 @@
  *   symbol-day: GET /v1/query?symbol=S&start=START&end=END&interval=1h&precision=s
  *   batch:      POST /v1/query/batch {"symbols":[S1…S100],"start":START,"end":END,"interval":"1h","precision":"s"}
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Candle } from '../lp-body.ts';
 import { ServerProcess, dirBytes, freePort, removeDir, tempDir, waitStable, waitUntil } from './proc.ts';
@@ -162,6 +162,16 @@ export class StockTsdbTarget implements Target {
   async stop(): Promise<{ bytesAfterStop: number; graceful: boolean }> {
     const r = (await this.server?.stop()) ?? { graceful: true };
     return { bytesAfterStop: dirBytes(this.dataDir), graceful: r.graceful };
+  }
+
+  logTail(): string {
+    let errors = '';
+    try {
+      errors = readFileSync(join(this.dir, 'logs', 'error.log'), 'utf8').slice(-1500);
+    } catch {
+      /* no error log */
+    }
+    return `${errors}${this.server?.logTail(800) ?? ''}`;
   }
 
   cleanup(): void {

@@ -60,6 +60,8 @@ export interface Target {
   stop(): Promise<{ bytesAfterStop: number; graceful: boolean }>;
   /** Optional: clean shutdown and start again on the same data; returns bytes after the shutdown. */
   reopen?(): Promise<number>;
+  /** The end of the server's own logs, for error reports. */
+  logTail?(): string;
   /** Deletes the data folder. */
   cleanup(): void;
 }

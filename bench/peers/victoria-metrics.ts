@@ -150,6 +150,10 @@ export class VictoriaMetricsTarget implements Target {
     return { bytesAfterStop: dirBytes(this.dataDir), graceful: r.graceful };
   }
 
+  logTail(): string {
+    return this.server?.logTail(1500) ?? '';
+  }
+
   cleanup(): void {
     if (this.dir) removeDir(this.dir);
   }
