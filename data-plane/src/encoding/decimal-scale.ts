@@ -34,6 +34,7 @@ export function classifyColumn(values: Float64Array, n: number, m: Float64Array,
   allSame = !hasAbsent;
   // Rows are present unless the scan meets a NaN (a memset beats a store per value in the loop).
   present.fill(1, 0, n);
+  present.fill(0, 0, first);
   let i = first;
   // A tight loop at the current scale; it stops at the first value it cannot take (NaN, or a
   // value needing a finer scale), which is handled here before the loop resumes.
@@ -60,7 +61,6 @@ export function classifyColumn(values: Float64Array, n: number, m: Float64Array,
   if (scale > MAX_SCALE) return { kind: 'gorilla', scale: 0, hasAbsent, base: 0 };
   const base = m[first + 1];
   for (let j = 0; j <= first; j++) m[j] = base;
-  for (let j = 0; j < first; j++) present[j] = 0;
   return { kind: 'decimal', scale, hasAbsent, base };
 }
 
