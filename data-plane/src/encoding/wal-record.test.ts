@@ -28,8 +28,8 @@ const series: fc.Arbitrary<SeriesRows> = fc
 
 const batch: fc.Arbitrary<WriteBatch> = fc
   .array(series, { maxLength: 6 })
-  .chain((list) => fc.oneof(fc.constant(list), fc.constant([...list, ...list]))) // repeated schemas
-  .map((list) => ({ series: list, rowCount: list.reduce((n, s) => n + s.ts.length, 0) }));
+  .chain((list) => fc.constantFrom<SeriesRows[]>(list, [...list, ...list])) // repeated schemas
+  .map((list) => ({ series: list, rowCount: list.reduce((n: number, s) => n + s.ts.length, 0) }));
 
 function expectSameBatch(a: WriteBatch, b: WriteBatch): void {
   expect(a.rowCount).toBe(b.rowCount);
