@@ -95,5 +95,7 @@ function readChunkDirectory(r: ByteReader, n: number): number[] {
 
 function readExactF64(r: ByteReader): number {
   const b = r.bytes(8, 'constant');
-  return new Float64Array(b.slice().buffer)[0];
+  // DataView, not `new Float64Array(b.slice().buffer)`: for a Node Buffer `slice` is a view of
+  // its whole (pooled, unaligned) ArrayBuffer, not a copy.
+  return new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, true);
 }

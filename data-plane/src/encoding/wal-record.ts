@@ -76,7 +76,8 @@ export function decodeWalRecord(bytes: Uint8Array, key?: string): WriteBatch {
   if (hash32(bytes, 0, end) !== readU32(bytes, end)) fail('WAL record checksum mismatch');
   // The float data sits at 8-byte offsets from the record start; copy once if the record itself
   // is not 8-byte aligned, so the data can be read through a Float64Array view.
-  if ((bytes.byteOffset & 7) !== 0) bytes = bytes.slice();
+  // (`new Uint8Array(x)` copies into a fresh, aligned buffer; Buffer#slice would only make a view.)
+  if ((bytes.byteOffset & 7) !== 0) bytes = new Uint8Array(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const src64 = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 3);
   if (bytes[1] !== 0 || view.getUint16(2, true) !== 0 || view.getUint32(12, true) !== 0) fail('WAL record flags set');
