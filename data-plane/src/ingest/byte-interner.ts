@@ -72,6 +72,11 @@ export class ByteInterner {
     return found >= 0 ? found : this.add(buf, start, end, hash);
   }
 
+  /** Length in bytes of name `id`. */
+  lengthOf(id: number): number {
+    return this.lens[id];
+  }
+
   /** True when id's bytes equal buf[start, end). */
   equals(id: number, buf: Uint8Array, start: number, end: number): boolean {
     const len = end - start;
@@ -90,7 +95,11 @@ export class ByteInterner {
     this.arenaLen = 0;
   }
 
-  private add(buf: Uint8Array, start: number, end: number, hash: number): number {
+  /**
+   * Interns buf[start, end) (hash = hashBytes of it), which must not be interned yet; `name` is its
+   * decoded text when the caller already has it. Returns the new id.
+   */
+  add(buf: Uint8Array, start: number, end: number, hash: number, name = decodeBytes(buf, start, end)): number {
     const id = this.names.length;
     const len = end - start;
     if (id === this.hashes.length) this.growEntries();
@@ -105,7 +114,7 @@ export class ByteInterner {
     this.hashes[id] = hash;
     this.flags[id] = 0;
     this.arenaLen += len;
-    this.names.push(decodeBytes(buf, start, end));
+    this.names.push(name);
     // Keep the load factor ≤ 1/2 so probe chains stay short.
     if ((id + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     else this.place(id);

@@ -99,6 +99,18 @@ describe('parseLineProtocol() accepts the InfluxDB line protocol', () => {
     expect(t).toBeLessThanOrEqual(Date.now() * 1000 + 1);
   });
 
+  it('the name cache is emptied past its bound without mixing up later parses', () => {
+    const many = Array.from({ length: 100_005 }, (_, k) => `S${k} v=${k} 1700000000000000000`).join('\n');
+    const big = parseLineProtocol(enc.encode(many), { precision: 'ns' });
+    expect(big.series).toHaveLength(100_005);
+    expect(big.series[99_999].symbol).toBe('S99999');
+    expect(Array.from(big.series[99_999].columns.get('v')!)).toEqual([99_999]);
+    expect(lp('S5 w=1 1700000000000000000\nS99999 v=2 1700000000000000000')).toEqual({
+      S5: { ts: [1700000000000000], w: [1] },
+      S99999: { ts: [1700000000000000], v: [2] },
+    });
+  });
+
   it('names repeated across parses are cached without mixing parses up', () => {
     const a = lp('X a=1 1700000000000000000\nY b=2 1700000000000000000');
     const b = lp('Y a=3 1700000000000000000\nX b=4 1700000000000000000');

@@ -117,7 +117,12 @@ export function parseLineProtocol(body: Uint8Array, opts: LineProtocolOptions): 
   const unit = US_PER_UNIT[opts.precision];
   if (unit === undefined) throw new ValidationError(`unknown precision ${JSON.stringify(opts.precision)}`);
   if (names.size > MAX_CACHED_NAMES) names.clear();
-  generation = (generation + 1) | 0;
+  if (++generation > 0x3fffffff) {
+    // Stamps of a wrapped generation could match stale entries: start over (once per 2^30 parses).
+    generation = 1;
+    seriesStamp.fill(0);
+    fieldStamp.fill(0);
+  }
   const p = new LpParse(body, opts, limits);
   try {
     p.run();
@@ -149,7 +154,11 @@ class LpParse {
   private nameEnd = 0;
   private nameEscaped = false;
   private nameFromTag = false;
-  // Previous line's series name and id (many bodies repeat a symbol line after line).
+  // Previous line's key section (measurement + tags) as [prevKeyStart, +prevKeyLen): a line that
+  // repeats it byte for byte skips key scanning (bodies often send one symbol line after line).
+  private prevKeyStart = 0;
+  private prevKeyLen = 0;
+  // Previous line's series name and id.
   private prevStart = 0;
   private prevEnd = 0;
   private prevSeries = -1;
@@ -199,8 +208,74 @@ class LpParse {
   private parseLine(): void {
     const buf = this.buf;
     const n = this.n;
-    // ---- measurement: ends at an unescaped ',' (tags follow) or ' ' (fields follow)
     const m0 = this.pos;
+    let i = this.sameKeyAsPrevious(m0);
+    let series: number;
+    if (i >= 0) {
+      series = this.prevSeries;
+    } else {
+      i = this.parseKey(m0);
+      series = this.seriesId();
+      this.prevKeyStart = m0;
+      this.prevKeyLen = i - m0;
+    }
+    // ---- one or more spaces, then the field set
+    while (i < n && buf[i] === SPACE) i++;
+    if (i === n || buf[i] === LF || buf[i] === CR) throw new LineError('missing fields');
+    const out = this.out;
+    if (out.rowCount >= this.limits.maxRows) {
+      throw new LineError(`too many rows in one request (limit ${this.limits.maxRows})`, REQUEST_TOO_LARGE);
+    }
+    out.beginRow(series, 0);
+    i = this.parseFields(i);
+    // ---- after the fields: end of line, or spaces then an optional timestamp
+    let us: number;
+    let c = i < n ? buf[i] : LF;
+    if (c === SPACE) {
+      while (i < n && buf[i] === SPACE) i++;
+      c = i < n ? buf[i] : LF;
+    }
+    if (c === LF || c === CR) {
+      us = this.defaultTime();
+    } else {
+      us = this.parseTimestamp(i);
+      i = numberScan.end;
+      while (i < n && buf[i] === SPACE) i++;
+      c = i < n ? buf[i] : LF;
+      if (c !== LF && c !== CR) throw new LineError(`unexpected text after the timestamp: ${this.quote(i, tokenEnd(buf, i, n))}`);
+    }
+    out.setTime(us);
+    // ---- end of line: LF, CRLF, or CR/nothing at the end of the body
+    if (c === CR) {
+      if (i + 1 < n && buf[i + 1] !== LF) throw new LineError('carriage return not followed by a line feed');
+      i++;
+    }
+    this.pos = i + 1;
+  }
+
+  /**
+   * When the line at m0 starts with exactly the previous line's key section (measurement and
+   * tags, already validated) followed by a space, returns the offset of that space; else -1.
+   * Compared from the end, where symbols of one body differ, so a miss costs a few bytes.
+   */
+  private sameKeyAsPrevious(m0: number): number {
+    const len = this.prevKeyLen;
+    const end = m0 + len;
+    if (len === 0 || end >= this.n || this.buf[end] !== SPACE) return -1;
+    const buf = this.buf;
+    const d = this.prevKeyStart - m0;
+    for (let k = end - 1; k >= m0; k--) if (buf[k] !== buf[k + d]) return -1;
+    return end;
+  }
+
+  /**
+   * Scans `measurement[,tag=value...]` from m0 up to the space that ends it (returned), and sets
+   * the series name (the `symbol` tag's value, else the measurement).
+   */
+  private parseKey(m0: number): number {
+    const buf = this.buf;
+    const n = this.n;
+    // ---- measurement: ends at an unescaped ',' (tags follow) or ' ' (fields follow)
     let i = m0;
     let escaped = false;
     let c = 0;
@@ -279,39 +354,7 @@ class LpParse {
         throw new LineError('missing tag key after ","');
       }
     }
-    // ---- one or more spaces, then the field set
-    while (i < n && buf[i] === SPACE) i++;
-    if (i === n || buf[i] === LF || buf[i] === CR) throw new LineError('missing fields');
-    const series = this.seriesId();
-    const out = this.out;
-    if (out.rowCount >= this.limits.maxRows) {
-      throw new LineError(`too many rows in one request (limit ${this.limits.maxRows})`, REQUEST_TOO_LARGE);
-    }
-    out.beginRow(series, 0);
-    i = this.parseFields(i);
-    // ---- after the fields: end of line, or spaces then an optional timestamp
-    let us: number;
-    c = i < n ? buf[i] : LF;
-    if (c === SPACE) {
-      while (i < n && buf[i] === SPACE) i++;
-      c = i < n ? buf[i] : LF;
-    }
-    if (c === LF || c === CR) {
-      us = this.defaultTime();
-    } else {
-      us = this.parseTimestamp(i);
-      i = numberScan.end;
-      while (i < n && buf[i] === SPACE) i++;
-      c = i < n ? buf[i] : LF;
-      if (c !== LF && c !== CR) throw new LineError(`unexpected text after the timestamp: ${this.quote(i, tokenEnd(buf, i, n))}`);
-    }
-    out.setTime(us);
-    // ---- end of line: LF, CRLF, or CR/nothing at the end of the body
-    if (c === CR) {
-      if (i + 1 < n && buf[i + 1] !== LF) throw new LineError('carriage return not followed by a line feed');
-      i++;
-    }
-    this.pos = i + 1;
+    return i;
   }
 
   /** Parses `key=value[,key=value…]` from i; returns the offset of the byte after the last value. */
@@ -321,35 +364,27 @@ class LpParse {
     const out = this.out;
     const hintName = this.hintName;
     for (let j = 0; ; j++) {
-      // ---- field key: ends at an unescaped '='
+      // ---- field key: ends at an unescaped '='. First try the previous line's key j (one
+      // byte compare, no scan): a validated name followed by '=' is that key, unescaped.
       const f0 = i;
-      let escaped = false;
-      let c = 0;
-      for (;;) {
-        while (i < n && SPECIAL[buf[i]] === 0) i++;
-        if (i === n) throw new LineError(`field ${this.quote(f0, i)} has no value`);
-        c = buf[i];
-        if (c === EQ) break;
-        if (c === BACKSLASH) {
-          escaped = true;
-          i += this.tagEscapeLen(i);
-        } else if (c === COMMA || c === SPACE || c === LF || c === CR) {
-          if (i === f0) throw new LineError('missing field key');
-          throw new LineError(`field ${this.quote(f0, i)} has no value`);
-        } else {
-          throw this.controlError(c, i);
+      let f1 = -1;
+      let field = -1;
+      if (j < hintName.length) {
+        const id = hintName[j];
+        const end = f0 + names.lengthOf(id);
+        if (end < n && buf[end] === EQ && names.equals(id, buf, f0, end)) {
+          f1 = end;
+          field = this.hintField[j];
         }
       }
-      const f1 = i;
-      if (f1 === f0) throw new LineError('missing field key');
-      const field =
-        j < hintName.length && !escaped && names.equals(hintName[j], buf, f0, f1)
-          ? this.hintField[j]
-          : this.fieldId(j, f0, f1, escaped);
-      i++;
+      if (field < 0) {
+        f1 = this.scanFieldKey(f0);
+        field = this.fieldId(j, f0, f1);
+      }
+      i = f1 + 1;
       // ---- value
       if (i === n) throw new LineError(`field ${this.quote(f0, f1)}: missing value`);
-      c = buf[i];
+      let c = buf[i];
       let v: number;
       if ((c >= 48 && c <= 57) || c === 45 || c === 46) {
         v = readNumber(buf, i, n);
@@ -371,19 +406,37 @@ class LpParse {
     }
   }
 
-  /** Builder field id of key buf[f0, f1) (validated on first sight); remembered as hint j. */
-  private fieldId(j: number, f0: number, f1: number, escaped: boolean): number {
+  /** End of the field key starting at f0 (the offset of its unescaped '='). */
+  private scanFieldKey(f0: number): number {
     const buf = this.buf;
-    if (escaped) {
+    const n = this.n;
+    let i = f0;
+    for (;;) {
+      while (i < n && SPECIAL[buf[i]] === 0) i++;
+      if (i === n) throw new LineError(`field ${this.quote(f0, i)} has no value`);
+      const c = buf[i];
+      if (c === EQ) break;
+      if (c === BACKSLASH) {
+        i += this.tagEscapeLen(i);
+      } else if (c === COMMA || c === SPACE || c === LF || c === CR) {
+        if (i === f0) throw new LineError('missing field key');
+        throw new LineError(`field ${this.quote(f0, i)} has no value`);
+      } else {
+        throw this.controlError(c, i);
+      }
+    }
+    if (i === f0) throw new LineError('missing field key');
+    return i;
+  }
+
+  /** Builder field id of key buf[f0, f1) (validated on first sight); remembered as hint j. */
+  private fieldId(j: number, f0: number, f1: number): number {
+    const buf = this.buf;
+    if (buf.subarray(f0, f1).includes(BACKSLASH)) {
       const name = unescape(buf, f0, f1, TAG_ESCAPABLE);
       throw new LineError(fieldNameProblem(name) ?? `field name ${quoteForError(name)} must not need escaping`);
     }
-    const id = names.intern(buf, f0, f1, hashBytes(buf, f0, f1));
-    if ((names.flags[id] & NAME_FIELD_OK) === 0) {
-      const problem = fieldNameProblem(names.names[id]);
-      if (problem !== null) throw new LineError(problem);
-      names.flags[id] |= NAME_FIELD_OK;
-    }
+    const id = internChecked(buf, f0, f1, NAME_FIELD_OK, fieldNameProblem);
     if (id >= fieldStamp.length) [fieldOfName, fieldStamp] = growMaps(fieldOfName, fieldStamp, id + 1);
     if (fieldStamp[id] !== generation) {
       fieldStamp[id] = generation;
@@ -413,12 +466,7 @@ class LpParse {
       const name = unescape(buf, s0, s1, this.nameFromTag ? TAG_ESCAPABLE : MEASUREMENT_ESCAPABLE);
       throw new LineError(symbolProblem(name) ?? `symbol ${quoteForError(name)} must not need escaping`);
     }
-    const id = names.intern(buf, s0, s1, hashBytes(buf, s0, s1));
-    if ((names.flags[id] & NAME_SYMBOL_OK) === 0) {
-      const problem = symbolProblem(names.names[id]);
-      if (problem !== null) throw new LineError(problem);
-      names.flags[id] |= NAME_SYMBOL_OK;
-    }
+    const id = internChecked(buf, s0, s1, NAME_SYMBOL_OK, symbolProblem);
     if (id >= seriesStamp.length) [seriesOfName, seriesStamp] = growMaps(seriesOfName, seriesStamp, id + 1);
     if (seriesStamp[id] !== generation) {
       seriesStamp[id] = generation;
@@ -490,6 +538,27 @@ class LpParse {
     const nl = this.buf.lastIndexOf(LF, this.pos);
     return nl < 0 ? 0 : nl + 1;
   }
+}
+
+/**
+ * Id of the name buf[s, e), which `check` must accept (validated once per name and use: `flag`).
+ * Only valid names are cached, so hostile bodies cannot fill the cache with junk.
+ */
+function internChecked(buf: Uint8Array, s: number, e: number, flag: number, check: (name: string) => string | null): number {
+  const hash = hashBytes(buf, s, e);
+  let id = names.find(buf, s, e, hash);
+  if (id < 0) {
+    const name = decodeBytes(buf, s, e);
+    const problem = check(name);
+    if (problem !== null) throw new LineError(problem);
+    id = names.add(buf, s, e, hash, name);
+    names.flags[id] = flag;
+  } else if ((names.flags[id] & flag) === 0) {
+    const problem = check(names.names[id]);
+    if (problem !== null) throw new LineError(problem);
+    names.flags[id] |= flag;
+  }
+  return id;
 }
 
 const MEASUREMENT_ESCAPABLE = [COMMA, SPACE];
