@@ -20,6 +20,8 @@ export interface DecimalColumn {
   /** filled mantissas of the referenced columns (null = unused) */
   a: Float64Array | null;
   b: Float64Array | null;
+  /** skip delta modes (the planner found the predictor never worse); ignored for kind None */
+  exclusive: boolean;
 }
 
 const headers = new ByteWriter(256);
@@ -56,17 +58,18 @@ export function encodeDecimalColumn(col: DecimalColumn, chunks: readonly number[
   const rd = deltaScratch.get(maxRows);
   const rp = predScratch.get(maxRows);
   const hasPred = col.kind !== PredictorKind.None;
+  const predOnly = hasPred && col.exclusive;
   let s = 0;
   for (const rows of chunks) {
     const e = s + rows;
     const k = col.present ? presenceHeader(col.present, s, e) : rows;
     if (k === rows) {
-      deltaResiduals(col.m, s, e, rd);
+      if (!predOnly) deltaResiduals(col.m, s, e, rd);
       if (hasPred) predResiduals(col, s, e, rp);
     } else if (k > 0) {
       gatheredResiduals(col, s, e, rd, rp);
     }
-    if (k > 0) encodeChunk(rd, hasPred ? rp : null, k);
+    if (k > 0) encodeChunk(predOnly ? null : rd, hasPred ? rp : null, k);
     s = e;
   }
   out.uvarint(headers.pos);
@@ -204,32 +207,42 @@ function predictAt(col: DecimalColumn, i: number): number {
   }
 }
 
-/** Picks the cheapest coding of k residuals (bits, header varints included) and writes it. */
-function encodeChunk(rd: Float64Array, rp: Float64Array | null, k: number): void {
-  const restZero = k === 1 || (restMin === 0 && restMax === 0);
-  const dmin = Math.min(first, restMin);
-  const dmax = Math.max(first, restMax);
-  let mode: number = DecimalMode.DeltaZigzag;
-  let width = bitLength(Math.max(zigzag(dmin), zigzag(dmax)));
-  let cost = k * width;
+/**
+ * Picks the cheapest coding of k residuals (bits, header varints included) and writes it.
+ * `rd` (delta residuals) or `rp` (predictor residuals) is null when not considered.
+ */
+function encodeChunk(rd: Float64Array | null, rp: Float64Array | null, k: number): void {
+  let mode = -1;
+  let width = 0;
+  let cost = Infinity;
   let min = 0;
-  if (rp) {
-    const w = bitLength(Math.max(zigzag(predMin), zigzag(predMax)));
-    if (k * w < cost) {
-      mode = DecimalMode.PredZigzag;
+  let restZero = false;
+  if (rd) {
+    restZero = k === 1 || (restMin === 0 && restMax === 0);
+    const dmin = Math.min(first, restMin);
+    const dmax = Math.max(first, restMax);
+    mode = DecimalMode.DeltaZigzag;
+    width = bitLength(Math.max(zigzag(dmin), zigzag(dmax)));
+    cost = k * width;
+    const w = bitLength(dmax - dmin);
+    const c = k * w + 8 * svarintLength(dmin);
+    if (c < cost) {
+      mode = DecimalMode.DeltaFor;
       width = w;
-      cost = k * w;
+      cost = c;
+      min = dmin;
     }
   }
-  let w = bitLength(dmax - dmin);
-  let c = k * w + 8 * svarintLength(dmin);
-  if (c < cost) {
-    mode = DecimalMode.DeltaFor;
-    width = w;
-    cost = c;
-    min = dmin;
-  }
   if (rp) {
+    let w = bitLength(Math.max(zigzag(predMin), zigzag(predMax)));
+    let c = k * w;
+    // Ties keep the lower mode: delta zig-zag (0) < pred zig-zag (1) < delta FOR (2) < pred FOR (3).
+    if (c < cost || (c === cost && mode === DecimalMode.DeltaFor)) {
+      mode = DecimalMode.PredZigzag;
+      width = w;
+      cost = c;
+      min = 0;
+    }
     w = bitLength(predMax - predMin);
     c = k * w + 8 * svarintLength(predMin);
     if (c < cost) {
@@ -247,7 +260,7 @@ function encodeChunk(rd: Float64Array, rp: Float64Array | null, k: number): void
   headers.u8((mode << 6) | width);
   if (mode >= DecimalMode.DeltaFor) headers.svarint(min);
   if (width === 0) return;
-  const r = mode === DecimalMode.DeltaZigzag || mode === DecimalMode.DeltaFor ? rd : rp!;
+  const r = (mode === DecimalMode.DeltaZigzag || mode === DecimalMode.DeltaFor ? rd : rp)!;
   if (mode >= DecimalMode.DeltaFor) bits.writeOffset(r, 0, k, width, min);
   else bits.writeZigzag(r, 0, k, width);
 }

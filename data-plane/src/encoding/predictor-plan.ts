@@ -12,6 +12,11 @@ export interface Predictor {
   kind: PredictorKind;
   a: number;
   b: number;
+  /**
+   * The predictor beat (or tied) delta in every sampled window, so the encoder need not compute
+   * delta residuals for this column at all: half the residual work for high/low/open.
+   */
+  exclusive: boolean;
 }
 
 /** Encode order (indexes into the input) and the predictor of every input column. */
@@ -31,6 +36,7 @@ interface Candidate extends Predictor {
   /** bit mask (within the scale group) of the columns this predictor reads */
   mask: number;
   cost: number;
+  exclusive: boolean;
 }
 
 /**
@@ -43,14 +49,14 @@ interface Candidate extends Predictor {
  * close by delta, open from the previous close, high/low from max/min(open, close).
  */
 export function planPredictors(cols: PlanInput[], n: number): Plan {
-  const predictors: Predictor[] = cols.map(() => ({ kind: PredictorKind.None, a: -1, b: -1 }));
+  const predictors: Predictor[] = cols.map(() => ({ kind: PredictorKind.None, a: -1, b: -1, exclusive: false }));
   const order: number[] = [];
   const windows = sampleWindows(n);
   for (const group of scaleGroups(cols)) {
     const cands = group.map((j) => candidates(cols, group, j, windows));
     for (const [pos, cand] of orderGroup(cands)) {
       order.push(group[pos]);
-      predictors[group[pos]] = { kind: cand.kind, a: cand.a, b: cand.b };
+      predictors[group[pos]] = { kind: cand.kind, a: cand.a, b: cand.b, exclusive: cand.exclusive };
     }
   }
   return { order, predictors };
@@ -96,9 +102,13 @@ function candidates(cols: PlanInput[], group: number[], j: number, windows: numb
     const b = ib >= 0 ? group[ib] : -1;
     const widths = windowWidths(kind, mj, a >= 0 ? cols[a].m : mj, b >= 0 ? cols[b].m : mj, windows);
     let cost = 0;
-    for (let w = 0; w < widths.length; w++) cost += (windows[2 * w + 1] - windows[2 * w]) * Math.min(widths[w], deltaWidths[w]);
+    let exclusive = kind !== PredictorKind.None;
+    for (let w = 0; w < widths.length; w++) {
+      cost += (windows[2 * w + 1] - windows[2 * w]) * Math.min(widths[w], deltaWidths[w]);
+      if (widths[w] > deltaWidths[w]) exclusive = false;
+    }
     const mask = (ia >= 0 ? 1 << ia : 0) | (ib >= 0 ? 1 << ib : 0);
-    list.push({ kind, a, b, mask, cost });
+    list.push({ kind, a, b, mask, cost, exclusive });
   };
   add(PredictorKind.None, -1, -1);
   add(PredictorKind.Zero, -1, -1);

@@ -129,6 +129,7 @@ function writeColumns(values: Float64Array[], n: number, chunks: number[], out: 
         refB: p.b >= 0 ? decimalFields[p.b] : -1,
         a: p.a >= 0 ? inputs[p.a].m : null,
         b: p.b >= 0 ? inputs[p.b].m : null,
+        exclusive: p.exclusive,
       },
       chunks,
       out,
