@@ -32,8 +32,8 @@ import { fieldNameProblem, quoteForError, symbolProblem } from './names.ts';
 import { parseRfc3339Micros } from './rfc3339.ts';
 import { WriteBatchBuilder } from './write-batch-builder.ts';
 import {
-  DEFAULT_WRITE_LIMITS,
   REQUEST_TOO_LARGE,
+  resolveLimits,
   isTimeInRange,
   timestampToMicros,
   type WriteLimits,
@@ -108,7 +108,7 @@ class JsonWalk {
   private readonly hintField: number[] = [];
 
   constructor(opts: JsonWriteOptions) {
-    this.limits = { ...DEFAULT_WRITE_LIMITS, ...opts.limits };
+    this.limits = resolveLimits(opts.limits);
     this.precision = opts.precision;
     if (!PRECISIONS.has(opts.precision)) {
       throw new ValidationError(`unknown precision ${JSON.stringify(opts.precision)}`, 'invalid_precision');
@@ -131,7 +131,8 @@ class JsonWalk {
     }
     if (Array.isArray(value)) return this.rows(value, null);
     const obj = value as Record<string, unknown>;
-    if ('rows' in obj) return this.seriesObject(obj);
+    // {"symbol", "rows"}, unless it is a row that happens to have a field named "rows"
+    if ('rows' in obj && !('timestamp' in obj) && !('time' in obj)) return this.seriesObject(obj);
     this.where = 'row';
     this.index = 1;
     this.row(obj, null); // a single row object (NDJSON of one line)

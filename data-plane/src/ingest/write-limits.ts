@@ -27,6 +27,14 @@ export const DEFAULT_WRITE_LIMITS: Readonly<WriteLimits> = Object.freeze({
   maxValues: 32_000_000,
 });
 
+/** `partial` over DEFAULT_WRITE_LIMITS (missing or undefined entries take the default). */
+export function resolveLimits(partial: Partial<WriteLimits> | undefined): WriteLimits {
+  return {
+    maxRows: partial?.maxRows ?? DEFAULT_WRITE_LIMITS.maxRows,
+    maxValues: partial?.maxValues ?? DEFAULT_WRITE_LIMITS.maxValues,
+  };
+}
+
 /**
  * Earliest accepted timestamp, µs: 1900-01-01T00:00:00Z (inclusive). Stock data starts after
  * 1900; the bound mainly catches unit mistakes (ms sent as s lands in year 50000+).
