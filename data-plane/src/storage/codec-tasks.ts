@@ -30,8 +30,6 @@ export interface SealedSegment {
   rowCount: number;
   /** the stored value (envelope) */
   value: Uint8Array;
-  /** the decoded rows, returned so the engine can warm its cache without decoding again */
-  rows: SortedRows;
 }
 
 export interface DecodeTask {

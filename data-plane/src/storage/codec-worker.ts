@@ -35,7 +35,6 @@ function run(task: CodecTask): unknown {
           maxTs: rows.ts[rows.ts.length - 1],
           rowCount: rows.ts.length,
           value: encodeSegmentValue(rows, task.blockSizeUs, task.compress),
-          rows: { ts: rows.ts.slice(), fields: rows.fields, values: rows.values.map((v) => v.slice()) },
         }));
       });
     case 'decode':

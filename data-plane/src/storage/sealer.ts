@@ -235,9 +235,6 @@ export class Sealer {
     work.forEach(({ series: s }, i) => {
       s.metaDirty = false;
       const segs = result[i];
-      for (const seg of segs) {
-        this.host.reader.remember({ key: segmentKey(s.segmentPrefix, seg.maxTs), value: seg.value }, seg.rows);
-      }
       const last = segs[segs.length - 1];
       if (last && (s.tail == null || last.maxTs >= s.tail.maxTs)) s.tail = { maxTs: last.maxTs, rowCount: last.rowCount };
     });
@@ -249,7 +246,7 @@ export class Sealer {
     const head = new SeriesHead();
     const columns = new Map(snap.raw.fields.map((f, i) => [f, snap.raw.values[i]]));
     head.append({ symbol: s.symbol, ts: snap.raw.ts, columns }, snap.minSeq, Date.now());
-    const cur = s.head.raw();
+    const cur = s.head.raw(); // the current head is replaced right below, so views are fine
     if (cur.ts.length) {
       head.append({ symbol: s.symbol, ts: cur.ts, columns: new Map(cur.fields.map((f, i) => [f, cur.values[i]])) }, s.head.minSeq, s.head.lastWriteMs);
     }

@@ -51,12 +51,15 @@ export class SeriesHead {
     return this.sortedCache;
   }
 
-  /** The raw rows (unsorted, may repeat timestamps), trimmed to length: handed to sealing. */
+  /**
+   * The raw rows (unsorted, may repeat timestamps) as views of this head's buffers: only for a
+   * head that has been swapped out for sealing and is never appended to again.
+   */
   raw(): { ts: Float64Array; fields: string[]; values: Float64Array[] } {
     return {
-      ts: this.ts.slice(0, this.length),
+      ts: this.ts.subarray(0, this.length),
       fields: this.fields.slice(),
-      values: this.columns.map((c) => c.slice(0, this.length)),
+      values: this.columns.map((c) => c.subarray(0, this.length)),
     };
   }
 

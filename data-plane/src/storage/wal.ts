@@ -3,6 +3,9 @@ import type { WriteBatch } from '../model.ts';
 import type { KvStore } from './kv-store.ts';
 import { walKey, walKeySeq, walRange } from './keys.ts';
 
+/** Most records one group commit writes at once. */
+const MAX_GROUP = 64;
+
 /**
  * The write-ahead log: one RocksDB value per acknowledged write batch (data-plane/docs/format/wal.md).
  *
@@ -18,6 +21,8 @@ export class WriteAheadLog {
   private readonly ready = new Map<number, { batch: WriteBatch; done: () => void; fail: (e: unknown) => void } | { error: unknown }>();
   private readonly sizes = new Map<number, number>();
   private floor = 1;
+  private readonly queue: { seq: number; record: Uint8Array; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private writing = false;
   private liveBytes = 0;
 
   constructor(
@@ -70,7 +75,7 @@ export class WriteAheadLog {
     let failure: unknown;
     try {
       const record = await encodeWalValue(batch);
-      await this.kv.write([{ type: 'put', key: walKey(seq), value: record }], { sync: this.opts.sync });
+      await this.commit(seq, record);
       this.sizes.set(seq, record.length);
       this.liveBytes += record.length;
     } catch (err) {
@@ -82,6 +87,35 @@ export class WriteAheadLog {
       this.drain();
     });
     return seq;
+  }
+
+  /**
+   * Group commit: while one synced write is in flight, records queue up and then go to RocksDB
+   * together in one write (one fsync). Measured here: synced writes cost ~2.5 ms + ~25 ms/MB and
+   * the binding's concurrent writes barely share fsyncs, so without this 4 writers pay 4 fsyncs.
+   */
+  private commit(seq: number, record: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ seq, record, resolve, reject });
+      if (!this.writing) void this.writeQueued();
+    });
+  }
+
+  private async writeQueued(): Promise<void> {
+    this.writing = true;
+    while (this.queue.length) {
+      const group = this.queue.splice(0, MAX_GROUP);
+      try {
+        await this.kv.write(
+          group.map((g) => ({ type: 'put' as const, key: walKey(g.seq), value: g.record })),
+          { sync: this.opts.sync },
+        );
+        for (const g of group) g.resolve();
+      } catch (err) {
+        for (const g of group) g.reject(err);
+      }
+    }
+    this.writing = false;
   }
 
   /** Deletes every record with a sequence number below `seq`. */
