@@ -21,7 +21,7 @@ import { DEFAULT_WRITE_LIMITS, REQUEST_TOO_LARGE } from './write-limits.ts';
 
 const INITIAL_ROWS = 1024;
 /** Staging bigger than this (bytes) is not kept for reuse after build(). */
-const MAX_POOLED_BYTES = 64 << 20;
+const MAX_POOLED_BYTES = 16 << 20;
 
 /** Staging arrays kept for the next builder on this thread. Field columns are all-NaN. */
 interface Staging {
