@@ -7,6 +7,9 @@
  * Pending bits collect in a 32-bit accumulator that is flushed four bytes at a time.
  * One writer per encoder, reused via `reset()`; not shared between threads.
  */
+/** Writers reused across calls keep at most this much memory between calls. */
+const RETAIN_BYTES = 8 << 20;
+
 export class BitWriter {
   /** Backing store; complete bytes are `[0, pos)`, plus `nb` pending bits in `acc`. */
   buf: Uint8Array;
@@ -19,7 +22,9 @@ export class BitWriter {
     this.buf = new Uint8Array(Math.max(16, capacity));
   }
 
+  /** Forgets the contents; keeps the capacity unless an outsized value grew it past 8 MiB. */
   reset(): void {
+    if (this.buf.length > RETAIN_BYTES) this.buf = new Uint8Array(1024);
     this.pos = 0;
     this.acc = 0;
     this.nb = 0;

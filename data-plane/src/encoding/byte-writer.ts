@@ -5,6 +5,9 @@
  * Not thread-shared: each worker/encoder owns its writers. Integers written through
  * `uvarint`/`svarint` must be integral with magnitude below 2^53 (they are computed in float64).
  */
+/** Writers reused across calls keep at most this much memory between calls. */
+const RETAIN_BYTES = 8 << 20;
+
 export class ByteWriter {
   /** Backing store; bytes `[0, pos)` are written. Replaced when it grows. */
   buf: Uint8Array;
@@ -26,8 +29,9 @@ export class ByteWriter {
     this.buf = next;
   }
 
-  /** Forgets the contents, keeping the capacity. */
+  /** Forgets the contents; keeps the capacity unless an outsized value grew it past 8 MiB. */
   reset(): void {
+    if (this.buf.length > RETAIN_BYTES) this.buf = new Uint8Array(1024);
     this.pos = 0;
   }
 

@@ -94,6 +94,11 @@ describe('encodeSegment() / decodeSegment()', () => {
     expectRoundTrip(input);
   });
 
+  it('round-trips a segment bigger than the scratch buffers keep (250 000 rows)', () => {
+    const bars = fromSeries(generateBars({ symbols: 1, start: T0, count: 250_000, stepSec: 1, seed: 8 })[0]);
+    expectRoundTrip(bars);
+  });
+
   it('keeps a NaN-sprinkled price column decimal (presence bitmap), not Gorilla XOR', () => {
     const bars = fromSeries(generateBars({ symbols: 1, start: T0, count: 500, stepSec: 1, seed: 3 })[0]);
     const open = bars.values[0].slice();
