@@ -6,8 +6,9 @@ import { segmentKey, segmentKeyTs, segmentPrefixEnd } from './keys.ts';
 import { decodeSegmentValue } from './segment-value.ts';
 import type { SortedRows } from './sorted-rows.ts';
 
-/** Below this many uncached segments a read decodes on its own thread (a pool trip costs more). */
-const INLINE_DECODE_MAX = 4;
+/** Up to this many uncached segments a read decodes on its own thread; more go to the pool, so
+ *  concurrent cold queries use every core while the request thread stays free. */
+const INLINE_DECODE_MAX = 1;
 /** Segments per worker decode task. */
 const DECODE_TASK_SIZE = 32;
 
@@ -58,8 +59,10 @@ export class SegmentReader {
         for (const i of missing) out[i] = decodeSegmentValue(entries[i].value, keyName(entries[i].key));
       } else {
         const tasks: Promise<void>[] = [];
-        for (let k = 0; k < missing.length; k += DECODE_TASK_SIZE) {
-          const idx = missing.slice(k, k + DECODE_TASK_SIZE);
+        // At least two tasks, so one cold read decodes on both cores.
+        const size = Math.min(DECODE_TASK_SIZE, Math.ceil(missing.length / 2));
+        for (let k = 0; k < missing.length; k += size) {
+          const idx = missing.slice(k, k + size);
           tasks.push(
             this.pool
               .run<DecodeResult>({ kind: 'decode', values: idx.map((i) => entries[i].value), keys: idx.map((i) => keyName(entries[i].key)) })
