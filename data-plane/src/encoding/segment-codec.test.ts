@@ -197,6 +197,18 @@ describe('segment format version 1', () => {
   });
 });
 
+describe('segments in Node Buffers (RocksDB hands values over as Buffers at any offset)', () => {
+  it.each([0, 1, 3, 8])('decodes from a Buffer view at byte offset %i of a shared pool', (offset) => {
+    const bytes = encodeSegment(GOLDEN_INPUT);
+    const pool = Buffer.alloc(bytes.length + 16, 0xee);
+    pool.set(bytes, offset);
+    const view = pool.subarray(offset, offset + bytes.length);
+    const out = decodeSegment(view, 'k');
+    GOLDEN_INPUT.values.forEach((col, j) => expect(firstDifference(out.values[j], col)).toBe(-1));
+    expect(readSegmentSummary(view).rowCount).toBe(6);
+  });
+});
+
 describe('readSegmentSummary()', () => {
   it('reads row count, time range and fields from the header', () => {
     expect(readSegmentSummary(fromHex(GOLDEN_HEX), 'k')).toEqual({ rowCount: 6, minTs: T0, maxTs: T0 + 6e6, fields: GOLDEN_INPUT.fields, blockSizeUs: 3e6 });

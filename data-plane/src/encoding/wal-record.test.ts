@@ -71,6 +71,17 @@ describe('encodeWalRecord() / decodeWalRecord()', () => {
     expectSameBatch(decodeWalRecord(shifted.subarray(3)), GOLDEN);
   });
 
+  it.each([0, 1, 4, 8])('decodes from a Node Buffer view at byte offset %i without aliasing it', (offset) => {
+    const rec = encodeWalRecord(GOLDEN);
+    const pool = Buffer.alloc(rec.length + 16, 0xee);
+    pool.set(rec, offset);
+    const view = pool.subarray(offset, offset + rec.length);
+    const out = decodeWalRecord(view, 'wal/1');
+    expectSameBatch(out, GOLDEN);
+    pool.fill(0);
+    expectSameBatch(out, GOLDEN);
+  });
+
   it('returns arrays that do not alias the record', () => {
     const rec = encodeWalRecord(GOLDEN);
     const out = decodeWalRecord(rec);
