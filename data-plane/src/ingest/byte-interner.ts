@@ -8,10 +8,14 @@
 
 const utf8 = new TextDecoder('utf-8'); // non-fatal: invalid bytes become U+FFFD (only for messages)
 
+/** FNV-1a (32-bit) offset basis and prime, for callers that hash while they scan. */
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
 /** FNV-1a (32-bit) over buf[start, end): cheap, and good enough for short names. */
 export function hashBytes(buf: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], FNV_PRIME);
   return h;
 }
 

@@ -36,7 +36,7 @@
  */
 import { ValidationError } from '../errors.ts';
 import { US_PER_UNIT, type Precision, type WriteBatch } from '../model.ts';
-import { ByteInterner, decodeBytes, hashBytes } from './byte-interner.ts';
+import { ByteInterner, FNV_OFFSET, FNV_PRIME, decodeBytes, hashBytes } from './byte-interner.ts';
 import { numberProblem, numberScan, readNumber, readTimestamp, tokenEnd } from './lp-number.ts';
 import { fieldNameProblem, quoteForError, symbolProblem } from './names.ts';
 import { WriteBatchBuilder } from './write-batch-builder.ts';
@@ -157,6 +157,7 @@ class LpParse {
   // Where the current line's series name lies, and whether it contained a backslash.
   private nameStart = 0;
   private nameEnd = 0;
+  private nameHash = 0;
   private nameEscaped = false;
   private nameFromTag = false;
   // Previous line's key section (measurement + tags) as [prevKeyStart, +prevKeyLen): a line that
@@ -284,13 +285,19 @@ class LpParse {
     let i = m0;
     let escaped = false;
     let c = 0;
+    // Names are hashed (FNV-1a, as hashBytes) while scanned: no second pass to look them up.
+    let h = FNV_OFFSET;
     for (;;) {
-      while (i < n && SPECIAL[buf[i]] === 0) i++;
+      while (i < n && SPECIAL[(c = buf[i])] === 0) {
+        h = Math.imul(h ^ c, FNV_PRIME);
+        i++;
+      }
       if (i === n) throw new LineError('missing fields');
       c = buf[i];
       if (c === COMMA || c === SPACE) break;
       if (c === EQ) {
-        i++; // '=' is an ordinary byte in a measurement
+        h = Math.imul(h ^ c, FNV_PRIME); // '=' is an ordinary byte in a measurement
+        i++;
       } else if (c === BACKSLASH) {
         escaped = true;
         i += i + 1 < n && (buf[i + 1] === COMMA || buf[i + 1] === SPACE) ? 2 : 1;
@@ -301,6 +308,7 @@ class LpParse {
     if (i === m0) throw new LineError('missing measurement');
     this.nameStart = m0;
     this.nameEnd = i;
+    this.nameHash = h;
     this.nameEscaped = escaped;
     this.nameFromTag = false;
     let hasSymbolTag = false;
@@ -330,8 +338,16 @@ class LpParse {
       i++;
       const v0 = i;
       escaped = false;
+      h = FNV_OFFSET;
       for (;;) {
-        while (i < n && SPECIAL[buf[i]] === 0) i++;
+        if (keyIsSymbol) {
+          while (i < n && SPECIAL[(c = buf[i])] === 0) {
+            h = Math.imul(h ^ c, FNV_PRIME);
+            i++;
+          }
+        } else {
+          while (i < n && SPECIAL[buf[i]] === 0) i++;
+        }
         if (i === n) throw new LineError('missing fields');
         c = buf[i];
         if (c === COMMA || c === SPACE) break;
@@ -352,6 +368,7 @@ class LpParse {
         hasSymbolTag = true;
         this.nameStart = v0;
         this.nameEnd = i;
+        this.nameHash = h;
         this.nameEscaped = escaped;
         this.nameFromTag = true;
       }
@@ -441,7 +458,7 @@ class LpParse {
       const name = unescape(buf, f0, f1, TAG_ESCAPABLE);
       throw new LineError(fieldNameProblem(name) ?? `field name ${quoteForError(name)} must not need escaping`);
     }
-    const id = internChecked(buf, f0, f1, NAME_FIELD_OK, fieldNameProblem);
+    const id = internChecked(buf, f0, f1, hashBytes(buf, f0, f1), NAME_FIELD_OK, fieldNameProblem);
     if (id >= fieldStamp.length) [fieldOfName, fieldStamp] = growMaps(fieldOfName, fieldStamp, id + 1);
     if (fieldStamp[id] !== generation) {
       fieldStamp[id] = generation;
@@ -471,7 +488,7 @@ class LpParse {
       const name = unescape(buf, s0, s1, this.nameFromTag ? TAG_ESCAPABLE : MEASUREMENT_ESCAPABLE);
       throw new LineError(symbolProblem(name) ?? `symbol ${quoteForError(name)} must not need escaping`);
     }
-    const id = internChecked(buf, s0, s1, NAME_SYMBOL_OK, symbolProblem);
+    const id = internChecked(buf, s0, s1, this.nameHash, NAME_SYMBOL_OK, symbolProblem);
     if (id >= seriesStamp.length) [seriesOfName, seriesStamp] = growMaps(seriesOfName, seriesStamp, id + 1);
     if (seriesStamp[id] !== generation) {
       seriesStamp[id] = generation;
@@ -546,11 +563,17 @@ class LpParse {
 }
 
 /**
- * Id of the name buf[s, e), which `check` must accept (validated once per name and use: `flag`).
+ * Id of the name buf[s, e) (`hash` = its hashBytes), which `check` must accept (validated once per name and use: `flag`).
  * Only valid names are cached, so hostile bodies cannot fill the cache with junk.
  */
-function internChecked(buf: Uint8Array, s: number, e: number, flag: number, check: (name: string) => string | null): number {
-  const hash = hashBytes(buf, s, e);
+function internChecked(
+  buf: Uint8Array,
+  s: number,
+  e: number,
+  hash: number,
+  flag: number,
+  check: (name: string) => string | null,
+): number {
   let id = names.find(buf, s, e, hash);
   if (id < 0) {
     const name = decodeBytes(buf, s, e);
