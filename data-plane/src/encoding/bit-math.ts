@@ -15,11 +15,6 @@ export function zigzag(r: number): number {
   return r >= 0 ? r * 2 : -r * 2 - 1;
 }
 
-/** Inverse of zigzag. */
-export function unzigzag(u: number): number {
-  return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
-}
-
 /** Powers of ten 10^0 … 10^9, exact doubles. */
 export const POW10: readonly number[] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
