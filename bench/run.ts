@@ -153,6 +153,8 @@ async function httpSuite(args: string[]): Promise<number> {
     `Machine: ${machine.nproc} cores (${machine.cpuModel}), ${machine.memGiB.toFixed(1)} GiB, kernel ${machine.kernel}, Bun ${machine.bun}. Shared with other engineers' work: uptime before \`${machine.uptimeBefore}\`, after \`${machine.uptimeAfter}\`. The load generator runs on the same 2 cores.`,
     '',
     `Data: ${data}`,
+    '',
+    'Durability at acknowledgement (defaults of each): InfluxDB fsyncs its WAL; ours acknowledges durable rows; QuestDB commits without fsync (cairo.commit.mode=nosync); VictoriaMetrics buffers ~1 s in memory.',
     ...notes.map((n) => `\nNote: ${n}`),
     '',
     table,
