@@ -5,7 +5,9 @@
 #   - QuestDB: the org.questdb:questdb jar from Maven Central, the newest version that runs on the
 #     machine's Java 17, copied to $CACHE/questdb/questdb-<version>.jar.
 # Writes $CACHE/peers.env (paths and versions) for bench/peers/*.ts to read.
-# Usage: bash bench/peers/setup.sh            (env: STOCK_TSDB_PEERS_CACHE, QUESTDB_VERSION, JAVA17_HOME)
+# Usage: bash bench/peers/setup.sh
+#   env: STOCK_TSDB_PEERS_CACHE (default ~/.cache/stock-tsdb/peers), JAVA17_HOME,
+#        QUESTDB_VERSION=X.Y.Z (pin one), QUESTDB_REFRESH=1 (look for a newer jar than the cached one)
 set -euo pipefail
 
 CACHE="${STOCK_TSDB_PEERS_CACHE:-$HOME/.cache/stock-tsdb/peers}"
@@ -51,10 +53,12 @@ JAVA="$JAVA17_HOME/bin/java"
 # --- QuestDB from Maven Central ---------------------------------------------------------------
 # Class-file major version of the jar's main class: 61 = Java 17, 65 = Java 21.
 class_major() {
-  local jar="$1" tmp; tmp="$(mktemp -d)"
-  (cd "$tmp" && unzip -q -o "$jar" io/questdb/ServerMain.class) || { rm -rf "$tmp"; echo 999; return; }
-  od -An -j6 -N2 -tu1 "$tmp/io/questdb/ServerMain.class" | awk '{print $1*256+$2}'
-  rm -rf "$tmp"
+  local jar="$1"
+  if command -v unzip >/dev/null 2>&1; then
+    unzip -p "$jar" io/questdb/ServerMain.class 2>/dev/null | od -An -j6 -N2 -tu1 | awk 'NF==2{print $1*256+$2; f=1} END{if(!f) print 999}'
+  else
+    python3 -c 'import sys,zipfile; b=zipfile.ZipFile(sys.argv[1]).read("io/questdb/ServerMain.class"); print(b[6]*256+b[7])' "$jar" 2>/dev/null || echo 999
+  fi
 }
 
 # The versions Maven Central lists, newest first: resolve a version range in a throw-away POM so
