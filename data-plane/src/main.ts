@@ -68,7 +68,7 @@ async function run(config: StockTsdbConfig, configPath: string, logger: Logger):
   }
   let server: RunningServer;
   try {
-    server = startServer({ config, engine, logger });
+    server = startServer({ config, engine, logger, ops: engine });
   } catch (err) {
     logger.error('cannot start the HTTP servers', { bind: config.network.bind_address, port: config.network.port, metrics_port: config.monitoring.metrics_port, err: err as Error });
     await engine.close().catch(() => {});

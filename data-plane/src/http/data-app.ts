@@ -4,8 +4,10 @@ import type { DataAppDeps, DataEnv } from './deps.ts';
 import { errorResponse, onErrorHandler } from './error-mapping.ts';
 import { HttpError } from './http-error.ts';
 import { observe } from './observe.ts';
+import { registerConsoleRoutes } from './routes/console-routes.ts';
 import { registerInfluxRoutes } from './routes/influx-routes.ts';
 import { registerQueryRoutes } from './routes/query-routes.ts';
+import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerWriteRoutes } from './routes/write-routes.ts';
 
 /** Paths of the data port and the methods each answers (the rest get 405 with `Allow`). */
@@ -37,6 +39,8 @@ export function createDataApp(deps: DataAppDeps): Hono<DataEnv> {
   registerWriteRoutes(app, deps);
   registerInfluxRoutes(app, deps);
   registerQueryRoutes(app, deps);
+  registerConsoleRoutes(app, deps);
+  registerAdminRoutes(app, deps);
   for (const [path, allow] of Object.entries(ROUTE_METHODS)) {
     app.all(path, (c) => {
       throw new HttpError(405, 'method_not_allowed', `${c.req.method} is not allowed on ${path}; use ${allow}`, { headers: { Allow: allow } });

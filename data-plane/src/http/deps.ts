@@ -1,10 +1,17 @@
 import type { StockTsdbConfig } from '../config/types.ts';
 import type { EngineApi } from '../engine-api.ts';
+import type { BackupSnapshot } from '../storage/engine-backup.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HttpMetrics } from '../metrics/http-metrics.ts';
 import type { Admission } from './admission.ts';
 import type { Authorizer } from './auth.ts';
 import type { AppVariables } from './error-mapping.ts';
+
+/** Operations on this node's own store (the local engine, also in cluster mode). */
+export interface LocalOps {
+  backupSnapshot(): BackupSnapshot;
+  flush(): Promise<void>;
+}
 
 /** Hono environment of the data app (context variables). */
 export type DataEnv = { Variables: AppVariables };
@@ -18,6 +25,8 @@ export interface DataAppDeps {
   metrics: HttpMetrics;
   admission: Admission;
   auth: Authorizer;
+  /** operations on the local store (backup, flush); absent when the engine offers none */
+  ops?: LocalOps;
   /** told about every server-side failure (health tracking) */
   onInternalError?: (err: unknown) => void;
 }

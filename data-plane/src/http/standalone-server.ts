@@ -11,7 +11,7 @@ import { Registry } from '../metrics/registry.ts';
 import { Admission } from './admission.ts';
 import { Authorizer } from './auth.ts';
 import { createDataApp } from './data-app.ts';
-import type { DataAppDeps, DataEnv } from './deps.ts';
+import type { DataAppDeps, DataEnv, LocalOps } from './deps.ts';
 import { HealthTracker } from './health.ts';
 import { createMetricsApp } from './metrics-app.ts';
 
@@ -24,6 +24,8 @@ export interface ServerOptions {
   config: StockTsdbConfig;
   engine: EngineApi;
   logger: Logger;
+  /** the local store's operations (backup, flush); main passes the local Engine */
+  ops?: LocalOps;
   /** metrics registry to use (default: a new one); the cluster layer passes its own to add gauges */
   registry?: Registry;
   /**
@@ -70,6 +72,7 @@ export function startServer(opts: ServerOptions): RunningServer {
     metrics,
     admission,
     auth: new Authorizer(config.auth),
+    ops: opts.ops,
     onInternalError: (err) => health.noteInternalError(err),
   };
   const app = createDataApp(deps);

@@ -16,6 +16,7 @@ import { emptyRows, mergeLayers, sliceRows, type SortedRows } from './sorted-row
 import { vnodeOf } from './vnode-of.ts';
 import { WriteAheadLog } from './wal.ts';
 import { VnodeStore } from './engine-vnodes.ts';
+import { openBackupSnapshot, type BackupSnapshot } from './engine-backup.ts';
 
 const FORMAT_VERSION = '1';
 
@@ -313,6 +314,12 @@ export class Engine implements EngineApi {
   }
 
   // ---- housekeeping ---------------------------------------------------------------------
+
+  /** A consistent snapshot of the whole store for an online backup (see engine-backup.ts). */
+  backupSnapshot(): BackupSnapshot {
+    this.checkOpen();
+    return openBackupSnapshot(this.kv, this.wal.lastAppliedSeq);
+  }
 
   stats(): EngineStats {
     let headRows = 0;
