@@ -21,9 +21,12 @@ dest_dir="$tools/k8s-$version"
 cmds=(kube-apiserver kube-controller-manager kubectl)
 
 have_binaries() {
-  [ -x "$dest_dir/kube-apiserver" ] && [ -x "$dest_dir/kube-controller-manager" ] && [ -x "$dest_dir/kubectl" ] &&
-    "$dest_dir/kube-apiserver" --version 2>/dev/null | grep -qx "Kubernetes v$version" &&
-    "$dest_dir/kubectl" version --client 2>/dev/null | grep -qx "Client Version: v$version"
+  [ -x "$dest_dir/kube-apiserver" ] && [ -x "$dest_dir/kube-controller-manager" ] && [ -x "$dest_dir/kubectl" ] || return 1
+  # Capture first: `cmd | grep -q` under pipefail fails at random when grep exits early (SIGPIPE).
+  local api ctl
+  api="$("$dest_dir/kube-apiserver" --version 2>/dev/null)" || return 1
+  ctl="$("$dest_dir/kubectl" version --client 2>/dev/null)" || return 1
+  [ "$api" = "Kubernetes v$version" ] && grep -qx "Client Version: v$version" <<<"$ctl"
 }
 
 print_paths() {
