@@ -1,11 +1,12 @@
 /**
- * Checks of the two structured values in the config: the exchange → time zone map and the auth
- * token list. Each reports every bad entry, with its own key path.
+ * Checks of the structured values in the config: the exchange → time zone map, the auth token
+ * list and the static cluster member list. Each reports every bad entry, with its own key path.
  */
-import { type Check, INVALID, describe, isPlainObject, isTimeZone, list } from './checks.ts';
+import { type Check, INVALID, describe, isPlainObject, isTimeZone, list, splitHostPort } from './checks.ts';
 import type { StockTsdbConfig } from './types.ts';
 
 type TokenEntry = StockTsdbConfig['auth']['tokens'][number];
+type MemberEntry = StockTsdbConfig['cluster']['members'][number];
 type Scope = TokenEntry['scopes'][number];
 
 const EXCHANGE_RE = /^[A-Za-z0-9_-]{1,32}$/;
@@ -76,3 +77,41 @@ const tokenEntry: Check<TokenEntry> = (v, ctx) => {
 
 /** The auth token list: each `{ token, scopes }` with scopes from read / write / admin. */
 export const authTokens: Check<TokenEntry[]> = list(tokenEntry);
+
+/** Node ids (cluster.node_id, members[].id): also hint-key parts and metric labels, hence the small charset. */
+export const NODE_ID_RE = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+
+const memberEntry: Check<MemberEntry> = (v, ctx) => {
+  if (!isPlainObject(v)) {
+    ctx.error(ctx.path, `expected { id = "node-1", address = "host:port" }, got ${describe(v)}`);
+    return INVALID;
+  }
+  let ok = true;
+  for (const k of Object.keys(v)) {
+    if (k !== 'id' && k !== 'address') ctx.warn(`${ctx.path}.${k}`, 'unknown key, ignored');
+  }
+  if (typeof v.id !== 'string' || !NODE_ID_RE.test(v.id)) {
+    ctx.error(`${ctx.path}.id`, `expected a node id of letters, digits, ".", "_" or "-" (at most 63), got ${describe(v.id)}`);
+    ok = false;
+  }
+  if (typeof v.address !== 'string' || !splitHostPort(v.address)) {
+    ctx.error(`${ctx.path}.address`, `expected an address "host:port" (the node's data port), got ${describe(v.address)}`);
+    ok = false;
+  }
+  return ok ? { id: v.id as string, address: v.address as string } : INVALID;
+};
+
+/** Static cluster members: `{ id, address }` each, ids and addresses distinct. */
+export const clusterMembers: Check<MemberEntry[]> = (v, ctx) => {
+  const out = list(memberEntry)(v, ctx);
+  if (out === INVALID) return INVALID;
+  let ok = true;
+  out.forEach((m, i) => {
+    const first = out.findIndex((o) => o.id === m.id || o.address === m.address);
+    if (first === i) return;
+    const what = out[first]!.id === m.id ? `id "${m.id}"` : `address "${m.address}"`;
+    ctx.error(`${ctx.path}[${i}]`, `${what} is already used by ${ctx.path}[${first}]`);
+    ok = false;
+  });
+  return ok ? out : INVALID;
+};

@@ -58,6 +58,18 @@ function checkCluster(c: StockTsdbConfig, st: WalkState): void {
   if (c.cluster.token === '') {
     st.warnings.push('cluster.token: empty, so node-to-node traffic is not authenticated; set a shared secret for production');
   }
+  checkStaticMembers(c, st);
+}
+
+/** A static member list must name this node, or its ring would route nothing here. */
+function checkStaticMembers(c: StockTsdbConfig, st: WalkState): void {
+  const { members, node_id: self } = c.cluster;
+  if (members.length === 0 || st.invalid.has('cluster.members') || st.invalid.has('cluster.node_id')) return;
+  if (c.cluster.service_discovery.provider !== 'static') {
+    st.warnings.push(`cluster.members: ignored with service_discovery.provider "${c.cluster.service_discovery.provider}" (only "static" reads it)`);
+  } else if (!members.some((m) => m.id === self)) {
+    st.errors.push(`cluster.members: does not list this node (cluster.node_id "${self}")`);
+  }
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]']);

@@ -101,5 +101,6 @@ export const DEFAULTS: StockTsdbConfig = deepFreeze<StockTsdbConfig>({
     sharding: { enabled: true, strategy: 'consistent_hashing', virtual_nodes: 1000 }, // (doc)
     consistency: 'quorum',
     token: '', // '' = node-to-node traffic unauthenticated (warned about when the cluster is on)
+    members: [], // static membership; [] = the ring is pushed with PUT /admin/ring
   },
 });

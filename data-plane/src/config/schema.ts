@@ -6,7 +6,7 @@
 import {
   type Check, anyString, bool, duration, host, hostPort, int, list, oneOf, port, size, str, timeZone,
 } from './checks.ts';
-import { authTokens, zoneMap } from './compound-checks.ts';
+import { authTokens, clusterMembers, NODE_ID_RE, zoneMap } from './compound-checks.ts';
 import type { StockTsdbConfig } from './types.ts';
 
 /** A table of keys: a check or a nested section per key. */
@@ -38,7 +38,6 @@ export const MAX_VNODES = 0xfffe;
 const optionalHostPort: Check<string> = (v, ctx) => (v === '' ? '' : hostPort(v, ctx));
 
 const seconds = (min = 1) => duration({ unit: 's', min });
-const NODE_ID_RE = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 
 /** The whole schema, section by section, in the order of StockTsdbConfig. */
 export const SCHEMA: Section<StockTsdbConfig> = section<StockTsdbConfig>({
@@ -127,5 +126,6 @@ export const SCHEMA: Section<StockTsdbConfig> = section<StockTsdbConfig>({
     }),
     consistency: oneOf('one', 'quorum', 'all'),
     token: anyString,
+    members: clusterMembers,
   }),
 });

@@ -111,6 +111,10 @@ export interface StockTsdbConfig {
     consistency: 'one' | 'quorum' | 'all';
     /** shared secret of node-to-node traffic */
     token: string;
+    /** static membership (provider "static"): every node's id and data address "host:port";
+     *  when non-empty, every node computes the same initial ring from it (default [] = the ring
+     *  is pushed with PUT /admin/ring) */
+    members: { id: string; address: string }[];
   };
 }
 

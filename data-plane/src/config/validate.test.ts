@@ -210,6 +210,25 @@ describe('parseConfigObject() cross-key rules', () => {
     ]);
   });
 
+  it('reads a static member list and reports bad, duplicate or missing members', () => {
+    const members = [{ id: 'n1', address: '127.0.0.2:7001' }, { id: 'n2', address: '127.0.0.3:7001' }];
+    const ok = parseConfigObject({ cluster: { enabled: true, token: 't', node_id: 'n2', members } }, 'x').config;
+    expect(ok.cluster.members).toEqual(members);
+    expect(parseConfigObject({}, 'x').config.cluster.members).toEqual([]);
+    expect(problemsOf({ cluster: { members: [{ id: 'bad id', address: 'nope' }, 'x'] } })).toEqual([
+      'cluster.members[0].id: expected a node id of letters, digits, ".", "_" or "-" (at most 63), got "bad id"',
+      'cluster.members[0].address: expected an address "host:port" (the node\'s data port), got "nope"',
+      'cluster.members[1]: expected { id = "node-1", address = "host:port" }, got "x"',
+    ]);
+    expect(problemsOf({ cluster: { members: [...members, { id: 'n1', address: '127.0.0.4:1' }, { id: 'n3', address: '127.0.0.3:7001' }] } })).toEqual([
+      'cluster.members[2]: id "n1" is already used by cluster.members[0]',
+      'cluster.members[3]: address "127.0.0.3:7001" is already used by cluster.members[1]',
+    ]);
+    expect(problemsOf({ cluster: { enabled: true, token: 't', node_id: 'n9', members } })).toEqual([
+      'cluster.members: does not list this node (cluster.node_id "n9")',
+    ]);
+  });
+
   it('derives advertise_address from the bind address and port', () => {
     const cfg = (network: object) => parseConfigObject({ network }, 'x').config.cluster.advertise_address;
     expect(cfg({ bind_address: '10.0.0.5', port: 7000 })).toBe('10.0.0.5:7000');
