@@ -1,6 +1,8 @@
 import type { KvEntry, KvStore } from './kv-store.ts';
 import { KIND_META, KIND_SEGMENT, parseDataKey, vnodeRange } from './keys.ts';
 import { unwrapValue } from '../encoding/envelope.ts';
+import { readSegmentSummary } from '../encoding/segment-codec.ts';
+import { uncompressSync } from 'lz4-napi';
 import { CorruptionError } from '../errors.ts';
 import type { Sealer } from './sealer.ts';
 import { keyName, type SegmentReader } from './segment-reader.ts';
@@ -53,10 +55,14 @@ export class VnodeStore {
   /**
    * Imports entries exported by another node. Meta records add fields; segment rows merge with
    * what is stored here, and rows already here win collisions (they come from writes at least as
-   * new as the exported snapshot). Verifies every value's checksum first.
+   * new as the exported snapshot). Verifies every value's checksum first. A segment that
+   * overlaps nothing stored here is stored verbatim (no decode); others are merged. Returns the
+   * imported row count; with `onRows`, every segment is decoded, handed to it, and the
+   * order-independent checksum of the rows (as `digest` computes it) is returned too.
    */
-  async importEntries(entries: KvEntry[]): Promise<{ rows: number }> {
+  async importEntries(entries: KvEntry[], onRows?: (symbol: string, rows: SortedRows) => void): Promise<{ rows: number; checksum: number }> {
     let rows = 0;
+    let checksum = 0;
     for (const e of entries) {
       const { kind, symbol } = parseDataKey(e.key);
       const st = this.host.stateFor(symbol);
@@ -68,15 +74,24 @@ export class VnodeStore {
           if (known !== type && known !== 'float') (st.fieldTypes.set(name, known ? 'float' : type), (st.metaDirty = true));
         }
       } else if (kind === KIND_SEGMENT) {
+        const name = keyName(e.key);
+        const { payload } = unwrapValue(e.value, name, unlz4);
+        const sum = readSegmentSummary(payload, name);
+        for (const f of sum.fields) if (!st.fieldTypes.has(f)) (st.fieldTypes.set(f, 'float'), (st.metaDirty = true));
+        if (!onRows && sum.rowCount > 0 && (await this.host.sealer.importVerbatim(st, e, sum.minTs, sum.maxTs, sum.rowCount))) {
+          rows += sum.rowCount;
+          continue;
+        }
         const [decoded] = await this.host.reader.decodeAll([e]);
-        for (const f of decoded.fields) if (!st.fieldTypes.has(f)) (st.fieldTypes.set(f, 'float'), (st.metaDirty = true));
         await this.host.sealer.importRows(st, decoded);
         rows += decoded.ts.length;
+        checksum = (checksum + rowsChecksum(symbol, decoded)) >>> 0;
+        onRows?.(symbol, decoded);
       } else {
         throw new CorruptionError(`unknown key kind ${kind}`, keyName(e.key));
       }
     }
-    return { rows };
+    return { rows, checksum: onRows ? checksum : 0 };
   }
 
   /** Counts and checksums the vnode's stored rows (flush first for a complete picture). */
@@ -149,4 +164,8 @@ function mix(h: number, v: number): number {
   h = Math.imul(h ^ u32[1], 0x1b873593);
   h ^= h >>> 16;
   return Math.imul(h, 0x85ebca6b);
+}
+
+function unlz4(b: Uint8Array): Uint8Array {
+  return uncompressSync(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }

@@ -189,6 +189,38 @@ export class Sealer {
   }
 
   /**
+   * Stores a segment streamed from another replica as it is, when no stored segment of the series
+   * overlaps [minTs, maxTs] (the common case for a new owner): no decode, merge or re-encode.
+   * Returns false (nothing written) when it overlaps; the caller then merges with importRows.
+   * Head rows of the series may overlap: they are newer and win when they are sealed.
+   */
+  async importVerbatim(series: SeriesState, entry: { key: Uint8Array; value: Uint8Array }, minTs: number, maxTs: number, rowCount: number): Promise<boolean> {
+    while (series.sealInFlight) await this.idle();
+    series.sealInFlight = true;
+    this.inFlight++;
+    try {
+      const it = this.host.kv.iterate({ gte: segmentKey(series.segmentPrefix, minTs), lt: segmentPrefixEnd(series.segmentPrefix), limit: 1 });
+      const next = await it.next();
+      await it.close();
+      if (next) {
+        if (segmentKeyTs(next.key) <= maxTs) return false;
+        const [rows] = await this.host.reader.decodeAll([next]);
+        if (rows.ts.length && rows.ts[0] <= maxTs) return false;
+      }
+      const ops: KvOp[] = [{ type: 'put', key: segmentKey(series.segmentPrefix, maxTs), value: entry.value }];
+      if (series.metaDirty) ops.push({ type: 'put', key: series.metaKey, value: wrapValue('series-meta', new TextEncoder().encode(series.metaJson())) });
+      await this.host.kv.write(ops);
+      series.metaDirty = false;
+      if (series.tail == null || maxTs >= series.tail.maxTs) series.tail = { maxTs, rowCount };
+      return true;
+    } finally {
+      series.sealInFlight = false;
+      this.inFlight--;
+      if (this.inFlight === 0) this.waiters.splice(0).forEach((w) => w());
+    }
+  }
+
+  /**
    * The shared merge-and-commit step: loads the segments the rows touch, merges and re-splits
    * them in a codec worker, and replaces them in one atomic batch. `onCommitted` runs in the
    * same tick as the commit's completion, so readers never see rows twice or not at all.
