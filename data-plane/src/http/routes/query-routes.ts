@@ -1,4 +1,4 @@
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import { ValidationError } from '../../errors.ts';
 import type { SeriesData } from '../../model.ts';
 import { answerCsv, answerJson, emptyAnswer, resultsJson, rowsAnswer, type Answer } from '../answer.ts';
@@ -16,6 +16,7 @@ const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' };
 export function registerQueryRoutes(app: Hono<DataEnv>, deps: DataAppDeps): void {
   const read = deps.auth.require('read');
   const maxRows = deps.config.query.max_rows;
+  for (const path of ['/v1/query', '/v1/query/batch', '/v1/latest', '/v1/symbols']) app.use(path, serverTiming);
 
   app.get('/v1/query', read, async (c) => {
     const params = c.req.query();
@@ -72,6 +73,14 @@ export function registerQueryRoutes(app: Hono<DataEnv>, deps: DataAppDeps): void
     return c.json({ symbols });
   });
 }
+
+/** Adds `Server-Timing: total;dur=<ms>` (W3C Server Timing): time from auth to the answer text.
+ *  The web console's query panel shows it next to the time the browser measured. */
+const serverTiming: MiddlewareHandler = async (c, next) => {
+  const t0 = performance.now();
+  await next();
+  c.res.headers.set('Server-Timing', `total;dur=${(performance.now() - t0).toFixed(2)}`);
+};
 
 function rowCount(a: Answer): number {
   return a.ts.length;
