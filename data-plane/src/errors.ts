@@ -11,6 +11,11 @@ export class ValidationError extends Error {
   }
 }
 
+/** The request conflicts with the current state (ring epoch, a job in progress) (→ 409). */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
 /** Not found (→ 404). */
 export class NotFoundError extends Error {
   override name = 'NotFoundError';

@@ -1,6 +1,6 @@
 import type { Context, ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { CorruptionError, NotFoundError, OverloadError, StorageError, ValidationError } from '../errors.ts';
+import { ConflictError, CorruptionError, NotFoundError, OverloadError, StorageError, ValidationError } from '../errors.ts';
 import { REQUEST_TOO_LARGE } from '../ingest/write-limits.ts';
 import type { Logger } from '../logging/logger.ts';
 import { HttpError } from './http-error.ts';
@@ -48,6 +48,7 @@ export function mapError(err: unknown, ref: string): MappedError {
     return { status: err.status, code: 'bad_request', message: err.message || 'bad request', headers: {}, internal: false };
   }
   if (err instanceof NotFoundError) return { status: 404, code: 'not_found', message: err.message, headers: {}, internal: false };
+  if (err instanceof ConflictError) return { status: 409, code: 'conflict', message: err.message, headers: {}, internal: false };
   if (err instanceof OverloadError) {
     const headers = { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterSec))) };
     return { status: err.status, code: 'overloaded', message: err.message, headers, internal: false };
