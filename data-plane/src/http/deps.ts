@@ -11,6 +11,7 @@ import type { AppVariables } from './error-mapping.ts';
 export interface LocalOps {
   backupSnapshot(): BackupSnapshot;
   flush(): Promise<void>;
+  compact(): Promise<void>;
 }
 
 /** Hono environment of the data app (context variables). */

@@ -19,6 +19,8 @@ import { VnodeStore } from './engine-vnodes.ts';
 import { openBackupSnapshot, type BackupSnapshot } from './engine-backup.ts';
 
 const FORMAT_VERSION = '1';
+/** Freed WAL bytes after which the WAL key range is compacted in the background. */
+const WAL_COMPACT_AFTER_BYTES = 64 << 20;
 
 /**
  * The standalone storage engine: WAL → in-memory heads → sealed, column-encoded segments in
@@ -33,6 +35,8 @@ export class Engine implements EngineApi {
   private sortedSymbols: string[] | null = null;
   private headBytes = 0;
   private closed = false;
+  private walFreedSinceCompaction = 0;
+  private walCompacting = false;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly counters = { rowsWritten: 0, rowsRead: 0, segmentsWritten: 0, corruptions: 0, storageBytes: 0 };
   readonly wal: WriteAheadLog;
@@ -64,7 +68,7 @@ export class Engine implements EngineApi {
         adjustHeadBytes: (d) => (this.headBytes += d),
         afterSeal: async ({ segments }) => {
           this.counters.segmentsWritten += segments;
-          await this.wal.truncateBelow(this.minPinnedSeq());
+          await this.truncateWal();
         },
         onError: (err, what) => this.noteError(err, what),
       },
@@ -237,7 +241,28 @@ export class Engine implements EngineApi {
   /** Seals every head into segments and truncates the WAL (used before backup and on close). */
   async flush(): Promise<void> {
     await this.sealer.flushAll();
-    await this.wal.truncateBelow(this.minPinnedSeq());
+    await this.truncateWal();
+  }
+
+  /** Flushes, then compacts the whole store (frees the space of deleted and rewritten values). */
+  async compact(): Promise<void> {
+    await this.flush();
+    await this.kv.compactRange(Buffer.alloc(0), Buffer.alloc(4, 0xff));
+    this.walFreedSinceCompaction = 0;
+    this.refreshStorageBytes();
+  }
+
+  /** Truncates the WAL below the oldest pinned record; compacts its range after much was freed. */
+  private async truncateWal(): Promise<void> {
+    this.walFreedSinceCompaction += await this.wal.truncateBelow(this.minPinnedSeq());
+    if (this.walFreedSinceCompaction >= WAL_COMPACT_AFTER_BYTES && !this.walCompacting) {
+      this.walFreedSinceCompaction = 0;
+      this.walCompacting = true;
+      this.wal
+        .compact()
+        .catch((err) => this.noteError(err, 'wal compaction'))
+        .finally(() => (this.walCompacting = false));
+    }
   }
 
   // ---- reads ----------------------------------------------------------------------------
@@ -375,6 +400,7 @@ export class Engine implements EngineApi {
   private async flushForClose(): Promise<void> {
     await this.sealer.flushAll();
     await this.wal.truncateBelow(this.minPinnedSeq());
+    await this.wal.compact();
   }
 }
 

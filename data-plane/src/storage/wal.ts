@@ -118,9 +118,10 @@ export class WriteAheadLog {
     this.writing = false;
   }
 
-  /** Deletes every record with a sequence number below `seq`. */
-  async truncateBelow(seq: number): Promise<void> {
-    if (seq <= this.floor) return;
+  /** Deletes every record with a sequence number below `seq`; resolves with the bytes freed. */
+  async truncateBelow(seq: number): Promise<number> {
+    if (seq <= this.floor) return 0;
+    const before = this.liveBytes;
     const upTo = Math.min(seq, this.nextToApply);
     const from = this.floor;
     for (let s = from; s < upTo; s++) {
@@ -129,6 +130,16 @@ export class WriteAheadLog {
     }
     this.floor = upTo;
     await this.kv.clearRange(walKey(from), walKey(upTo));
+    return before - this.liveBytes;
+  }
+
+  /**
+   * Compacts the WAL's key range: deleted records keep their space in SST files until RocksDB
+   * compacts them, and WAL keys are never rewritten, so nothing else would reclaim it soon.
+   */
+  async compact(): Promise<void> {
+    const { gte, lt } = walRange();
+    await this.kv.compactRange(gte, lt);
   }
 
   /** Applies ready records in sequence order; a failed record is skipped (its writer got the error). */

@@ -5,7 +5,7 @@ import type { DataAppDeps, DataEnv } from '../deps.ts';
 /**
  * Operations on the local store (scope admin): `GET /admin/backup` streams a consistent
  * point-in-time snapshot of the whole store while writes continue (scripts/utils/backup_restore.sh
- * turns it into a .tar.gz; data-plane/docs/format/backup.md), `POST /admin/flush` seals every head.
+ * turns it into a .tar.gz), `POST /admin/flush` seals every head, `POST /admin/compact` also compacts.
  */
 export function registerAdminRoutes(app: Hono<DataEnv>, deps: DataAppDeps): void {
   const ops = deps.ops;
@@ -36,5 +36,11 @@ export function registerAdminRoutes(app: Hono<DataEnv>, deps: DataAppDeps): void
   app.post('/admin/flush', deps.auth.require('admin'), async (c) => {
     await ops.flush();
     return c.json({ flushed: true });
+  });
+  // Seals everything and compacts RocksDB, so disk size reflects live data (benchmarks measure
+  // peers the same way, e.g. VictoriaMetrics' /internal/force_merge).
+  app.post('/admin/compact', deps.auth.require('admin'), async (c) => {
+    await ops.compact();
+    return c.json({ compacted: true });
   });
 }
