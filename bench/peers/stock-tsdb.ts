@@ -112,12 +112,14 @@ export class StockTsdbTarget implements Target {
   }
 
   async settle(): Promise<string> {
-    const r = await waitStable(() => dirBytes(this.dataDir), { stableMs: 5000, timeoutMs: 120_000 });
-    return `no forced flush; size still for 5 s after ${(r.waitedMs / 1000).toFixed(0)} s${r.stable ? '' : ' (timed out)'}`;
+    // The equivalent of VictoriaMetrics' force_flush + force_merge: seal every head and compact.
+    const res = await fetch(`${this.base}/admin/compact`, { method: 'POST' });
+    const r = await waitStable(() => dirBytes(this.dataDir), { stableMs: 3000, timeoutMs: 120_000 });
+    return `POST /admin/compact → ${res.status}; size still for 3 s after ${(r.waitedMs / 1000).toFixed(0)} s${r.stable ? '' : ' (timed out)'}`;
   }
 
   async diskUsage(): Promise<DiskUsage> {
-    return { bytes: dirBytes(this.dataDir), how: 'data dir after clean shutdown, restart on the same folder (RocksDB replays its WAL into an SST) and clean shutdown' };
+    return { bytes: dirBytes(this.dataDir), how: 'data dir after POST /admin/compact (every head sealed, full RocksDB compaction)' };
   }
 
   symbolDayQuery(symbol: string, range: Range): HttpRequestSpec {
