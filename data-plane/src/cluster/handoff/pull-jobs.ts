@@ -17,6 +17,8 @@ export interface PullJob {
   startedAt: string;
   finishedAt?: string;
   error?: string;
+  /** the key the latest attempt resumed after (hex), when it continued an interrupted one */
+  resumedAfter?: string;
   /** what the last completed attempt verified */
   verified?: { sentRows: number; receivedRows: number };
 }
@@ -135,6 +137,7 @@ export class PullJobs {
   private async attempt(job: PullJob & { abort?: AbortController }): Promise<void> {
     const saved = await this.loadProgress(job.vnode);
     const after = saved?.after;
+    if (after) job.resumedAfter = after;
     job.abort = new AbortController();
     const url = `${this.transport.urlOf(job.from)}/internal/v1/vnodes/${job.vnode}/export?flush=1${after ? `&after=${after}` : ''}`;
     const res = await fetch(url, { headers: this.transport.headers(), signal: job.abort.signal });
