@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onErrorHandler } from '../../http/error-mapping.ts';
+import { onErrorHandler, type AppVariables } from '../../http/error-mapping.ts';
 import type { SeriesRows } from '../../model.ts';
 import { Engine } from '../../storage/engine.ts';
 import { vnodeOf } from '../../storage/vnode-of.ts';
@@ -66,7 +66,7 @@ describe('vnode handoff over HTTP (pull, resume, verify)', () => {
     }
     [src, dst] = engines;
     const apps = engines.map((engine) => {
-      const app = new Hono();
+      const app = new Hono<{ Variables: AppVariables }>();
       app.onError(onErrorHandler({ logger: { error() {}, warn() {}, info() {} } as never }));
       const requireToken = async (c: any, next: () => Promise<void>) => {
         if (c.req.header('x-cluster-token') !== TOKEN) return c.json({ error: { code: 'unauthorized', message: 'cluster token' } }, 401);
