@@ -1,0 +1,23 @@
+/**
+ * Counters of the cluster layer (exported as `stock_tsdb_cluster_*_total` by cluster-metrics.ts).
+ * A plain mutable object: single JS thread, every component increments its own fields.
+ */
+export interface ClusterCounters {
+  /** write parts stored as hints for an unreachable node */
+  hintsStored: number;
+  /** hints delivered to their target and deleted */
+  hintsReplayed: number;
+  /** hints deleted without delivery (corrupt, or refused by the target with 4xx); each is logged */
+  hintsDropped: number;
+  /** client writes that failed their consistency level */
+  writesUnacknowledged: number;
+  /** reads that an owner failed and the next owner answered */
+  readFallbacks: number;
+  /** reads no owner could answer */
+  readsFailed: number;
+}
+
+/** All zero. */
+export function newClusterCounters(): ClusterCounters {
+  return { hintsStored: 0, hintsReplayed: 0, hintsDropped: 0, writesUnacknowledged: 0, readFallbacks: 0, readsFailed: 0 };
+}

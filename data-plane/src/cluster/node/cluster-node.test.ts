@@ -1,0 +1,159 @@
+/**
+ * ClusterNode in process: three nodes over real engines (MemoryKvStore, real codec workers) and
+ * an in-process transport whose "network" a test can cut per node. The real-process version with
+ * kill -9 is test/integration/cluster-failover.test.ts.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { OverloadError, ValidationError } from '../../errors.ts';
+import type { SeriesRows, WriteBatch } from '../../model.ts';
+import { Engine } from '../../storage/engine.ts';
+import { MemoryKvStore } from '../../storage/memory-kv-store.ts';
+import { vnodeOf } from '../../storage/vnode-of.ts';
+import { planPlacement } from '../planner.ts';
+import type { Consistency } from './ack-policy.ts';
+import { ClusterNode, RingEpochConflict } from './cluster-node.ts';
+import { InProcessTransport } from './in-process-transport.test-util.ts';
+import type { RingDoc } from './ring-doc.ts';
+
+const V = 32;
+const IDS = ['n1', 'n2', 'n3'];
+const RING: RingDoc = {
+  placement: planPlacement(null, IDS, { vnodes: V, replicationFactor: 2 }),
+  pending: [],
+  members: IDS.map((id, i) => ({ id, address: `127.0.0.${i + 2}:1` })),
+};
+const owners = (symbol: string) => RING.placement.owners[vnodeOf(symbol, V)]!;
+/** A symbol whose vnode is owned by exactly `want` (in any order). */
+const symbolOwnedBy = (...want: string[]) => {
+  for (let i = 0; ; i++) {
+    const s = `stock.SH.${600000 + i}`;
+    const os = owners(s);
+    if (os.length === want.length && want.every((w) => os.includes(w))) return s;
+  }
+};
+const rows = (symbol: string, t0: number, n: number): SeriesRows => ({
+  symbol,
+  ts: Float64Array.from({ length: n }, (_, i) => (t0 + i) * 1e6),
+  columns: new Map([['price', Float64Array.from({ length: n }, (_, i) => t0 + i / 100)]]),
+});
+const batchOf = (...series: SeriesRows[]): WriteBatch => ({ series, rowCount: series.reduce((k, s) => k + s.ts.length, 0) });
+const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe('ClusterNode (in process)', () => {
+  const open: ClusterNode[] = [];
+  afterEach(async () => {
+    for (const n of open.splice(0)) await n.close();
+  });
+
+  async function cluster(levels: Record<string, Consistency> = {}, ids = IDS) {
+    const t = new InProcessTransport();
+    for (const id of ids) t.nodes.set(id, await node(t, id, levels[id] ?? 'quorum'));
+    return { t, n: (id: string) => t.nodes.get(id)! };
+  }
+
+  async function node(t: InProcessTransport, id: string, level: Consistency, ring: RingDoc | null = RING) {
+    const engine = await Engine.open({ dataDir: `mem-${id}`, vnodes: V, workerThreads: 1, idleSealMs: 3_600_000 }, { kv: new MemoryKvStore() });
+    const n = await ClusterNode.open({ self: id, engine, vnodes: V, consistency: level, transport: t, initialRing: ring, healthIntervalMs: 20, failuresToDown: 2, catchUpMaxWaitMs: 5000 });
+    open.push(n);
+    return n;
+  }
+
+  const localRows = async (n: ClusterNode, symbol: string) => (await n.engine.readRange({ symbol, start: 0, end: 1e15 })).ts.length;
+
+  it('stores each row on both owners of its vnode only, and reads it back through every node', async () => {
+    const { n } = await cluster();
+    const symbols = Array.from({ length: 24 }, (_, i) => `stock.SZ.${i}`);
+    expect(await n('n1').write(batchOf(...symbols.map((s, i) => rows(s, 1000 + i, 5))))).toEqual({ written: 120 });
+    for (const s of symbols) {
+      for (const id of IDS) expect(await localRows(n(id), s), `${s} on ${id}`).toBe(owners(s).includes(id) ? 5 : 0);
+      for (const id of IDS) expect((await n(id).readRange({ symbol: s, start: 0, end: 1e15 })).ts.length).toBe(5);
+    }
+    expect(await n('n2').symbols('stock.SZ.')).toEqual([...symbols].sort());
+    const latest = await n('n3').latest([symbols[0]!, 'nope', symbols[1]!]);
+    expect(latest.map((d) => d?.ts[0] ?? null)).toEqual([1004e6, null, 1005e6]);
+    const c = await n('n1').candles({ symbol: symbols[2]!, start: 0, end: 1e15, interval: '1d', tz: 'UTC' });
+    expect(c.ts.length).toBe(1);
+  });
+
+  it('acknowledges quorum writes with a hint while an owner is unreachable, then replays it in order', async () => {
+    const { t, n } = await cluster({ n2: 'all' });
+    const s = symbolOwnedBy('n1', 'n3');
+    t.down.add('n3');
+    await n('n1').write(batchOf(rows(s, 0, 3)));
+    await n('n1').write(batchOf({ ...rows(s, 0, 1), columns: new Map([['price', Float64Array.of(42)]]) })); // upsert of t=0
+    expect(n('n1').hints.pending('n3')).toBe(2);
+    expect(await localRows(n('n3'), s)).toBe(0);
+    // all: n2 coordinates for owners n1 + n3, one unreachable → 503 naming vnode and node
+    const err = await n('n2').write(batchOf(rows(s, 10, 1))).catch((e) => e);
+    expect(err).toBeInstanceOf(OverloadError);
+    expect(err.status).toBe(503);
+    expect(err.message).toContain(`vnode ${vnodeOf(s, V)}: 1 of 2 owners stored it; unreachable: n3`);
+    // reads keep working through every node, n3 excluded (it is "down")
+    expect((await n('n2').readRange({ symbol: s, start: 0, end: 1e15 })).ts.length).toBe(4);
+
+    t.down.delete('n3');
+    await until('hints replayed', () => n('n1').hints.pending('n3') === 0 && n('n2').hints.pending('n3') === 0);
+    const back = await n('n3').engine.readRange({ symbol: s, start: 0, end: 1e15 });
+    expect([...back.ts]).toEqual([0, 1e6, 2e6, 10e6]);
+    expect(back.values[0]![0]).toBe(42); // replay kept the order: the later upsert won
+    expect(n('n1').counters.hintsReplayed).toBe(2);
+  });
+
+  it('never acknowledges on hints alone, and fails with the vnode and both owners named', async () => {
+    const { t, n } = await cluster({ n1: 'one' });
+    const s = symbolOwnedBy('n2', 'n3');
+    t.down.add('n2').add('n3');
+    const err = await n('n1').write(batchOf(rows(s, 0, 1))).catch((e) => e);
+    expect(err).toBeInstanceOf(OverloadError);
+    expect(err.message).toMatch(new RegExp(`vnode ${vnodeOf(s, V)}: no owner stored it .*unreachable: n[23] .*n[23] `));
+    expect(n('n1').counters.writesUnacknowledged).toBe(1);
+    // reads fail only when no owner can answer
+    await expect(n('n1').readRange({ symbol: s, start: 0, end: 1 })).rejects.toThrow(/no owner of vnode .* could answer/);
+  });
+
+  it('falls back to the next owner on a failed read, and rethrows a caller fault at once', async () => {
+    const { t, n } = await cluster();
+    const s = symbolOwnedBy('n2', 'n3');
+    await n('n1').write(batchOf(rows(s, 0, 2)));
+    t.down.add(owners(s)[0]!);
+    expect((await n('n1').readRange({ symbol: s, start: 0, end: 1e15 })).ts.length).toBe(2);
+    expect((await n('n1').latest([s]))[0]?.ts.length).toBe(1);
+    expect(n('n1').counters.readFallbacks).toBeGreaterThanOrEqual(1);
+    await expect(n('n1').candles({ symbol: s, start: 0, end: 1e15, interval: 'fortnight', tz: 'UTC' })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('a node that starts while a peer holds hints for it forwards reads until they are delivered', async () => {
+    const t = new InProcessTransport();
+    for (const id of ['n1', 'n2']) t.nodes.set(id, await node(t, id, 'quorum'));
+    const s = symbolOwnedBy('n1', 'n3');
+    await t.nodes.get('n1')!.write(batchOf(rows(s, 0, 4))); // n3 does not exist yet: hinted
+    expect(t.nodes.get('n1')!.hints.pending('n3')).toBe(1);
+    t.down.add('n3'); // not reachable until the test says so
+    const n3 = await node(t, 'n3', 'quorum');
+    t.nodes.set('n3', n3);
+    expect(n3.ready).toBe(false);
+    expect((await n3.readRange({ symbol: s, start: 0, end: 1e15 })).ts.length).toBe(4); // from n1
+    t.down.delete('n3');
+    await until('n3 caught up', () => n3.ready);
+    expect(await localRows(n3, s)).toBe(4);
+  });
+
+  it('applies only rings with a higher epoch and the same vnode count, and persists them', async () => {
+    const { n } = await cluster({}, ['n1']);
+    const n1 = n('n1');
+    await expect(n1.applyRing(RING)).rejects.toBeInstanceOf(RingEpochConflict);
+    const next = { ...RING, placement: { ...RING.placement, epoch: 2 } };
+    await n1.applyRing(next);
+    expect(n1.view?.epoch).toBe(2);
+    const other = planPlacement(null, IDS, { vnodes: 16, replicationFactor: 2 });
+    await expect(n1.applyRing({ ...RING, placement: { ...other, epoch: 3 } })).rejects.toThrow(/16 vnodes, this node's data uses 32/);
+    const { loadRingDoc } = await import('./ring-persistence.ts');
+    expect((await loadRingDoc(n1.engine.kv))?.placement.epoch).toBe(2);
+  });
+});

@@ -1,0 +1,219 @@
+/**
+ * ClusterNode: a standalone engine plus routing (DESIGN.md §8, cluster-api.md). Implements
+ * EngineApi, so the HTTP data app serves it exactly like a standalone engine; the engine itself
+ * knows nothing of the cluster.
+ *
+ * State: the applied ring (a RingView swapped in whole; persisted before it is used), the hint
+ * store, peer health, and whether this node has caught up since it started. Single JS thread;
+ * ring changes are serialized through `ringLock`.
+ */
+import type { CandleQuery, CandleResult, EngineApi, EngineStats, RangeQuery } from '../../engine-api.ts';
+import { ConflictError, ValidationError } from '../../errors.ts';
+import type { SeriesData, WriteBatch } from '../../model.ts';
+import type { KvStore } from '../../storage/kv-store.ts';
+import type { Consistency } from './ack-policy.ts';
+import { CatchUp } from './catch-up.ts';
+import { type ClusterCounters, newClusterCounters } from './cluster-counters.ts';
+import { HintReplayer } from './hint-replayer.ts';
+import { HintStore } from './hint-store.ts';
+import { PeerHealth } from './peer-health.ts';
+import type { HintReport, PeerTransport } from './peer-transport.ts';
+import { ReadRouter } from './read-router.ts';
+import type { RingDoc } from './ring-doc.ts';
+import { loadRingDoc, saveRingDoc } from './ring-persistence.ts';
+import { RingView } from './ring-view.ts';
+import { WriteCoordinator } from './write-coordinator.ts';
+
+/** The local engine as the cluster layer needs it: the API plus its KvStore (ring and hints live there). */
+export type LocalEngine = EngineApi & { readonly kv: KvStore };
+
+/** Log sink of the cluster layer (the server's Logger fits). */
+export type ClusterLog = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
+/** Options of ClusterNode.open. */
+export interface ClusterNodeOptions {
+  /** this node's id (cluster.node_id) */
+  self: string;
+  engine: LocalEngine;
+  /** vnode count of the engine's key layout; a ring with another count is refused */
+  vnodes: number;
+  consistency: Consistency;
+  transport: PeerTransport;
+  log?: ClusterLog;
+  /** applied at start when no ring (or an older one) is persisted: the static-membership ring */
+  initialRing?: RingDoc | null;
+  /** ms between peer pings (default 1000) and failures before a peer is down (default 3) */
+  healthIntervalMs?: number;
+  failuresToDown?: number;
+  /** longest catch-up wait after a start (default 30 000 ms) */
+  catchUpMaxWaitMs?: number;
+}
+
+/** A ring document whose epoch is not above the applied one (→ 409 through ConflictError). */
+export class RingEpochConflict extends ConflictError {
+  override name = 'RingEpochConflict';
+}
+
+/** One node of the cluster; see the module comment. */
+export class ClusterNode implements EngineApi {
+  private current: RingView | null = null;
+  private ringLock: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  readonly counters: ClusterCounters = newClusterCounters();
+  readonly health: PeerHealth;
+  private readonly replayer: HintReplayer;
+  private readonly catchUp: CatchUp;
+  private readonly writer: WriteCoordinator;
+  private readonly reader: ReadRouter;
+  private readonly log: ClusterLog;
+
+  private constructor(
+    private readonly o: ClusterNodeOptions,
+    readonly hints: HintStore,
+  ) {
+    this.log = o.log ?? (() => {});
+    const view = () => this.current;
+    this.health = new PeerHealth(o.transport, {
+      intervalMs: o.healthIntervalMs,
+      failuresToDown: o.failuresToDown,
+      onChange: (peer, up) => {
+        this.log(up ? 'info' : 'warn', up ? 'peer up' : 'peer down', { peer });
+        if (up) this.replayer.kick(peer);
+      },
+    });
+    const common = { view, transport: o.transport, health: this.health, counters: this.counters };
+    this.replayer = new HintReplayer({ ...common, hints, log: this.log });
+    this.catchUp = new CatchUp({ ...common, self: o.self, log: this.log, maxWaitMs: o.catchUpMaxWaitMs });
+    this.writer = new WriteCoordinator({ ...common, self: o.self, level: o.consistency, local: o.engine, hints });
+    this.reader = new ReadRouter({
+      ...common,
+      self: o.self,
+      local: o.engine,
+      ready: () => this.catchUp.ready,
+      log: (msg, fields) => this.log('warn', msg, fields),
+    });
+  }
+
+  /**
+   * Opens the cluster layer over an open engine: loads hints and the persisted ring (or applies
+   * `initialRing`), then starts health checks, hint replay and the catch-up wait.
+   * @throws CorruptionError when the persisted ring is unreadable
+   */
+  static async open(o: ClusterNodeOptions): Promise<ClusterNode> {
+    let node: ClusterNode | undefined;
+    const hints = await HintStore.open(o.engine.kv, { onAppended: (t) => node?.replayer.kick(t) });
+    node = new ClusterNode(o, hints);
+    const persisted = await loadRingDoc(o.engine.kv);
+    if (persisted) node.install(persisted);
+    if (o.initialRing && (!persisted || o.initialRing.placement.epoch > persisted.placement.epoch)) await node.applyRing(o.initialRing);
+    else if (persisted && o.initialRing) node.warnIfMembersDiffer(persisted, o.initialRing);
+    node.health.start();
+    node.replayer.start();
+    if (node.current) node.catchUp.start();
+    return node;
+  }
+
+  /** This node's id. */
+  get self(): string {
+    return this.o.self;
+  }
+
+  /** The applied ring document, or null before the first. */
+  get ringDoc(): RingDoc | null {
+    return this.current?.doc ?? null;
+  }
+
+  /** The applied routing view, or null before the first ring. */
+  get view(): RingView | null {
+    return this.current;
+  }
+
+  /** True once this node serves reads from its own engine (caught up after start). */
+  get ready(): boolean {
+    return this.catchUp.ready;
+  }
+
+  /** The local engine (internal API calls act on it directly). */
+  get engine(): LocalEngine {
+    return this.o.engine;
+  }
+
+  /**
+   * Applies a ring document: persists it (fsync), then routes by it.
+   * @throws RingEpochConflict when its epoch is not above the applied one; ValidationError when
+   *   its vnode count differs from the engine's
+   */
+  applyRing(doc: RingDoc): Promise<void> {
+    const run = this.ringLock.then(async () => {
+      const have = this.current?.epoch ?? -1;
+      if (doc.placement.epoch <= have) {
+        throw new RingEpochConflict(`ring epoch ${doc.placement.epoch} is not above the applied epoch ${have}`);
+      }
+      if (doc.placement.vnodes !== this.o.vnodes) {
+        throw new ValidationError(`ring has ${doc.placement.vnodes} vnodes, this node's data uses ${this.o.vnodes} (storage.vnodes)`, 'invalid_ring');
+      }
+      await saveRingDoc(this.o.engine.kv, doc);
+      this.install(doc);
+      this.catchUp.start();
+    });
+    this.ringLock = run.catch(() => {});
+    return run;
+  }
+
+  /** What this node holds for `target` (GET /internal/v1/hints). */
+  hintReport(target: string): HintReport {
+    return { pending: this.hints.pending(target), targetUp: this.health.isUp(target) };
+  }
+
+  write(batch: WriteBatch): Promise<{ written: number }> {
+    return this.writer.write(batch);
+  }
+
+  readRange(q: RangeQuery): Promise<SeriesData> {
+    return this.reader.readRange(q);
+  }
+
+  candles(q: CandleQuery): Promise<CandleResult> {
+    return this.reader.candles(q);
+  }
+
+  latest(symbols: string[]): Promise<(SeriesData | null)[]> {
+    return this.reader.latest(symbols);
+  }
+
+  symbols(prefix?: string): Promise<string[]> {
+    return this.reader.symbols(prefix);
+  }
+
+  /** The local engine's stats (cluster gauges are separate metrics: cluster-metrics.ts). */
+  stats(): EngineStats {
+    return this.o.engine.stats();
+  }
+
+  /** Stops health checks, replay and catch-up, then closes the engine. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.health.stop();
+    await Promise.all([this.replayer.stop(), this.catchUp.stop()]);
+    await this.o.engine.close();
+  }
+
+  private install(doc: RingDoc): void {
+    const view = new RingView(doc, this.o.self);
+    if (!doc.members.some((m) => m.id === this.o.self)) {
+      this.log('warn', 'ring does not list this node; it coordinates but owns nothing', { epoch: view.epoch, node: this.o.self });
+    }
+    this.current = view;
+    this.health.setPeers(view.peers());
+    this.log('info', 'ring applied', { epoch: view.epoch, vnodes_owned: view.vnodesOwned(), members: doc.members.length, pending: doc.pending.length });
+  }
+
+  private warnIfMembersDiffer(persisted: RingDoc, configured: RingDoc): void {
+    const a = persisted.placement.nodes.join(',');
+    const b = configured.placement.nodes.join(',');
+    if (a !== b) {
+      this.log('warn', 'cluster.members differs from the persisted ring; keeping the persisted ring (membership changes need a rebalance)', { persisted: a, configured: b });
+    }
+  }
+}

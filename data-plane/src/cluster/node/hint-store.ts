@@ -1,0 +1,138 @@
+/**
+ * HintStore: the durable queue of writes this coordinator owes to replicas it could not reach
+ * (sloppy quorum, as in Dynamo §4.6). One hint = the raw WAL record (encoding/wal-record.ts) of
+ * the part of a write batch meant for one target, in the value envelope (kind `hint`), under
+ * `0xFFFF 'H' <target> <seq>` (hint-keys.ts).
+ *
+ * Concurrency: single JS thread. `pending(target)` counts hints whose append has started, not
+ * only those already durable: the write path sends a target's new writes to the queue while it
+ * is non-empty, and counting an append from its first synchronous step keeps a direct write from
+ * overtaking an older queued one (per-coordinator order = last-write-wins order on replay).
+ */
+import { unwrapValue, wrapValue } from '../../encoding/envelope.ts';
+import { CorruptionError } from '../../errors.ts';
+import type { KvStore } from '../../storage/kv-store.ts';
+import { allHintsRange, hintKey, hintRange, parseHintKey } from './hint-keys.ts';
+
+/** One stored hint as read back: its record, or the reason it could not be read. */
+export interface StoredHint {
+  key: Buffer;
+  seq: number;
+  /** stored value size (bytes) */
+  bytes: number;
+  /** the WAL record to send (absent when the value is corrupt) */
+  record?: Uint8Array;
+  /** why the stored value is unusable (checksum/version failure) */
+  error?: Error;
+}
+
+/** Durable per-target hint queues over a KvStore. */
+export class HintStore {
+  private nextSeq = 1;
+  /** target → hints stored or being stored */
+  private readonly counts = new Map<string, number>();
+  /** target → bytes of stored hints */
+  private readonly sizes = new Map<string, number>();
+
+  private constructor(
+    private readonly kv: KvStore,
+    private readonly onAppended: (target: string) => void,
+  ) {}
+
+  /**
+   * Opens the store: scans the stored hints once to learn counts and the next sequence number.
+   * `onAppended` is told (synchronously, after the fsync) each time a hint becomes durable.
+   */
+  static async open(kv: KvStore, opts: { onAppended?: (target: string) => void } = {}): Promise<HintStore> {
+    const s = new HintStore(kv, opts.onAppended ?? (() => {}));
+    const { gte, lt } = allHintsRange();
+    for await (const { key, value } of kv.iterate({ gte, lt })) {
+      const { target, seq } = parseHintKey(key);
+      s.counts.set(target, (s.counts.get(target) ?? 0) + 1);
+      s.sizes.set(target, (s.sizes.get(target) ?? 0) + value.length);
+      if (seq >= s.nextSeq) s.nextSeq = seq + 1;
+    }
+    return s;
+  }
+
+  /** Hints for `target` stored or being stored. */
+  pending(target: string): number {
+    return this.counts.get(target) ?? 0;
+  }
+
+  /** Bytes of durable hints for `target`. */
+  bytes(target: string): number {
+    return this.sizes.get(target) ?? 0;
+  }
+
+  /** Targets with at least one hint. */
+  targets(): string[] {
+    return [...this.counts.keys()].filter((t) => this.pending(t) > 0);
+  }
+
+  /** Hints over all targets. */
+  total(): number {
+    let n = 0;
+    for (const c of this.counts.values()) n += c;
+    return n;
+  }
+
+  /**
+   * Stores `record` for `target`, fsync'd before resolving (a hint counts toward the write's
+   * acknowledgement, so it must survive a crash like the WAL does). Rethrows the store's error.
+   */
+  async append(target: string, record: Uint8Array): Promise<void> {
+    const seq = this.nextSeq++;
+    this.adjust(target, 1, 0);
+    const value = wrapValue('hint', record);
+    try {
+      await this.kv.write([{ type: 'put', key: hintKey(target, seq), value }], { sync: true });
+    } catch (err) {
+      this.adjust(target, -1, 0);
+      throw err;
+    }
+    this.adjust(target, 0, value.length);
+    this.onAppended(target);
+  }
+
+  /** Up to `limit` oldest durable hints for `target`, in append order. */
+  async peek(target: string, limit: number): Promise<StoredHint[]> {
+    const out: StoredHint[] = [];
+    const { gte, lt } = hintRange(target);
+    const it = this.kv.iterate({ gte, lt, limit });
+    try {
+      for (let e = await it.next(); e; e = await it.next()) out.push(readHint(e.key, e.value));
+    } finally {
+      await it.close();
+    }
+    return out;
+  }
+
+  /** Deletes delivered (or unusable) hints; fsync'd so a restart never re-sends them over newer writes. */
+  async remove(target: string, hints: readonly StoredHint[]): Promise<void> {
+    if (hints.length === 0) return;
+    await this.kv.write(hints.map((h) => ({ type: 'del' as const, key: h.key })), { sync: true });
+    // Only peek() hands out hints and one replayer per target removes them, so each is removed once.
+    this.adjust(target, -hints.length, -hints.reduce((n, h) => n + h.bytes, 0));
+  }
+
+  private adjust(target: string, count: number, bytes: number): void {
+    const c = (this.counts.get(target) ?? 0) + count;
+    if (c < 0) throw new Error(`BUG: hint count for ${target} went negative`);
+    if (c === 0) this.counts.delete(target);
+    else this.counts.set(target, c);
+    this.sizes.set(target, Math.max(0, (this.sizes.get(target) ?? 0) + bytes));
+  }
+}
+
+function readHint(key: Buffer, value: Buffer): StoredHint {
+  const { seq, target } = parseHintKey(key);
+  const name = `hint/${target}/${seq}`;
+  try {
+    const { kind, payload } = unwrapValue(value, name);
+    if (kind !== 'hint') throw new CorruptionError(`value kind ${kind}, expected hint`, name);
+    return { key, seq, bytes: value.length, record: payload };
+  } catch (err) {
+    return { key, seq, bytes: value.length, error: err as Error };
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * An in-process PeerTransport for unit tests: calls go straight to other ClusterNodes' local
+ * engines (as the internal routes do), and any node can be marked unreachable.
+ */
+import type { CandleQuery, CandleResult, RangeQuery } from '../../engine-api.ts';
+import { decodeWalRecord } from '../../encoding/wal-record.ts';
+import type { SeriesData } from '../../model.ts';
+import type { ClusterNode } from './cluster-node.ts';
+import { PeerError, type HintReport, type PeerTransport, type PingReply } from './peer-transport.ts';
+import type { RingMember } from './ring-doc.ts';
+
+/** Shared by every node of one test cluster. */
+export class InProcessTransport implements PeerTransport {
+  readonly nodes = new Map<string, ClusterNode>();
+  readonly down = new Set<string>();
+  /** internal writes received, per node */
+  readonly writes = new Map<string, number>();
+
+  private target(peer: RingMember): ClusterNode {
+    const n = this.nodes.get(peer.id);
+    if (!n || this.down.has(peer.id)) throw new PeerError(`${peer.id} unreachable: connection refused`, 'unreachable');
+    return n;
+  }
+
+  async write(peer: RingMember, record: Uint8Array): Promise<void> {
+    const n = this.target(peer);
+    await n.engine.write(decodeWalRecord(record));
+    this.writes.set(peer.id, (this.writes.get(peer.id) ?? 0) + 1);
+  }
+
+  async readRange(peer: RingMember, q: RangeQuery): Promise<SeriesData> {
+    return this.target(peer).engine.readRange(q);
+  }
+
+  async candles(peer: RingMember, q: CandleQuery): Promise<CandleResult> {
+    return this.target(peer).engine.candles(q);
+  }
+
+  async latest(peer: RingMember, symbols: string[]): Promise<(SeriesData | null)[]> {
+    return this.target(peer).engine.latest(symbols);
+  }
+
+  async symbols(peer: RingMember, prefix: string): Promise<string[]> {
+    return this.target(peer).engine.symbols(prefix);
+  }
+
+  async hints(peer: RingMember, target: string): Promise<HintReport> {
+    return this.target(peer).hintReport(target);
+  }
+
+  async ping(peer: RingMember): Promise<PingReply> {
+    const n = this.target(peer);
+    return { node: n.self, epoch: n.view?.epoch ?? 0 };
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The internal API (cluster-api.md), served on the data port next to the public routes and
+ * guarded by the cluster token. Every call acts on this node's LOCAL engine only: routing is the
+ * caller's job, so a call never fans out again (no loops, bounded work per request).
+ */
+import type { Hono } from 'hono';
+import { decodeWalRecord } from '../../encoding/wal-record.ts';
+import { CorruptionError, ValidationError } from '../../errors.ts';
+import type { DataEnv } from '../../http/deps.ts';
+import { readBody } from '../../http/read-body.ts';
+import type { ClusterNode } from './cluster-node.ts';
+import type { ClusterToken } from './cluster-token.ts';
+import { candlesToWire, parseReadRequest, seriesToWire } from './wire-codec.ts';
+
+/** What the internal routes need. */
+export interface InternalRouteDeps {
+  node: ClusterNode;
+  token: ClusterToken;
+  /** largest internal write body in bytes */
+  maxBodyBytes: number;
+}
+
+/** Adds `/internal/v1/*` to the data app. */
+export function registerInternalRoutes(app: Hono<DataEnv>, d: InternalRouteDeps): void {
+  const engine = () => d.node.engine;
+  app.use('/internal/*', d.token.require());
+
+  app.post('/internal/v1/write', async (c) => {
+    const body = await readBody(c.req.raw, d.maxBodyBytes);
+    await engine().write(decodeRecord(body));
+    return c.body(null, 204);
+  });
+
+  app.post('/internal/v1/read', async (c) => {
+    const req = parseReadRequest(parseJson(await readBody(c.req.raw, 1024 * 1024)));
+    if (req.op === 'range') return c.json({ data: seriesToWire(await engine().readRange(req.query)) });
+    if (req.op === 'candles') return c.json({ data: candlesToWire(await engine().candles(req.query)) });
+    const rows = await engine().latest(req.query.symbols);
+    return c.json({ data: rows.map((r) => (r ? seriesToWire(r) : null)) });
+  });
+
+  app.get('/internal/v1/symbols', async (c) => c.json({ symbols: await engine().symbols(c.req.query('prefix') ?? '') }));
+
+  app.get('/internal/v1/hints', (c) => {
+    const target = c.req.query('target');
+    if (!target) throw new ValidationError('query parameter "target" (a node id) is required');
+    const r = d.node.hintReport(target);
+    return c.json({ target, pending: r.pending, target_up: r.targetUp });
+  });
+
+  app.get('/internal/v1/ping', (c) => c.json({ node: d.node.self, epoch: d.node.view?.epoch ?? 0, ready: d.node.ready }));
+}
+
+/** A WAL record from a peer; a broken one is the sender's fault (400), not corruption here. */
+function decodeRecord(body: Uint8Array) {
+  try {
+    return decodeWalRecord(body, 'internal write body');
+  } catch (err) {
+    if (err instanceof CorruptionError) throw new ValidationError(`internal write: body is not a valid WAL record: ${err.message}`);
+    throw err;
+  }
+}
+
+function parseJson(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    throw new ValidationError('request body is not valid JSON');
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Builds the cluster layer from the config for `main.ts` (when `cluster.enabled`): the
+ * ClusterNode over the open engine, its metrics registry, and the routes to add to the data app.
+ */
+import type { Hono } from 'hono';
+import type { StockTsdbConfig } from '../../config/types.ts';
+import type { DataAppDeps, DataEnv } from '../../http/deps.ts';
+import type { Logger } from '../../logging/logger.ts';
+import { Registry } from '../../metrics/registry.ts';
+import { registerAdminRingRoutes } from './admin-ring-routes.ts';
+import { registerClusterMetrics } from './cluster-metrics.ts';
+import { ClusterNode, type LocalEngine } from './cluster-node.ts';
+import { ClusterToken } from './cluster-token.ts';
+import { registerInternalRoutes } from './internal-routes.ts';
+import { HttpPeerClient } from './peer-client.ts';
+import { staticRing } from './static-ring.ts';
+
+/** What main.ts passes on to startServer. */
+export interface ClusterRuntime {
+  /** the EngineApi the data app serves (close it instead of the engine: it closes both) */
+  node: ClusterNode;
+  registry: Registry;
+  extendApp: (app: Hono<DataEnv>, deps: DataAppDeps) => void;
+}
+
+/**
+ * Opens the cluster layer around `engine`. With provider "static" and `cluster.members`, every
+ * node starts from the same planned ring; otherwise the ring comes from the persisted copy or
+ * `PUT /admin/ring` (Consul- and operator-driven membership push it the same way).
+ */
+export async function openClusterNode(o: { config: StockTsdbConfig; engine: LocalEngine; logger: Logger }): Promise<ClusterRuntime> {
+  const { cluster, storage, network } = o.config;
+  const token = new ClusterToken(cluster.token);
+  const initialRing =
+    cluster.service_discovery.provider === 'static'
+      ? staticRing(cluster.members, { vnodes: storage.vnodes, replicationFactor: storage.replication_factor })
+      : null;
+  const node = await ClusterNode.open({
+    self: cluster.node_id,
+    engine: o.engine,
+    vnodes: storage.vnodes,
+    consistency: cluster.consistency,
+    transport: new HttpPeerClient(cluster.token),
+    initialRing,
+    log: (level, msg, fields) => o.logger[level](`cluster: ${msg}`, fields),
+  });
+  const registry = new Registry();
+  registerClusterMetrics(registry, node);
+  if (!node.ringDoc) o.logger.info('cluster: no ring yet; waiting for PUT /admin/ring', { node: cluster.node_id });
+  return {
+    node,
+    registry,
+    extendApp: (app, deps) => {
+      // A peer's part of one client write is a binary WAL record: about the size of the JSON
+      // it came from, but line protocol can be denser, hence the headroom.
+      registerInternalRoutes(app, { node, token, maxBodyBytes: network.max_body_size * 4 });
+      registerAdminRingRoutes(app, deps, { node, token });
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * HttpPeerClient: the internal API over HTTP (cluster-api.md), with the cluster token and a
+ * timeout per call. Connections are kept alive and reused by the runtime's fetch (Bun and Node
+ * both pool per origin), so a coordinator pays one TCP handshake per peer, not per write.
+ */
+import type { CandleQuery, CandleResult, RangeQuery } from '../../engine-api.ts';
+import type { SeriesData } from '../../model.ts';
+import { CLUSTER_TOKEN_HEADER } from './cluster-token.ts';
+import { PeerError, type HintReport, type PeerTransport, type PingReply } from './peer-transport.ts';
+import type { RingMember } from './ring-doc.ts';
+import { candlesFromWire, seriesFromWire, type ReadRequest } from './wire-codec.ts';
+
+/** Per-call timeouts in ms. */
+export interface PeerTimeouts {
+  /** writes and hint replays (a peer fsyncs before answering) */
+  write: number;
+  read: number;
+  /** ping and hints: cheap calls, a slow answer means trouble */
+  control: number;
+}
+
+/** Defaults: generous for data (2 shared cores can stall a busy peer for a while), tight for pings. */
+export const DEFAULT_PEER_TIMEOUTS: PeerTimeouts = Object.freeze({ write: 10_000, read: 15_000, control: 2_000 });
+
+/** The real transport. Stateless apart from its options; safe to share. */
+export class HttpPeerClient implements PeerTransport {
+  private readonly headers: Record<string, string>;
+
+  constructor(
+    token: string,
+    private readonly timeouts: PeerTimeouts = DEFAULT_PEER_TIMEOUTS,
+  ) {
+    this.headers = token ? { [CLUSTER_TOKEN_HEADER]: token } : {};
+  }
+
+  async write(peer: RingMember, record: Uint8Array): Promise<void> {
+    await this.call(peer, '/internal/v1/write', this.timeouts.write, {
+      method: 'POST',
+      body: record,
+      headers: { ...this.headers, 'Content-Type': 'application/octet-stream' },
+    });
+  }
+
+  async readRange(peer: RingMember, q: RangeQuery): Promise<SeriesData> {
+    return seriesFromWire(await this.read(peer, { op: 'range', query: q }));
+  }
+
+  async candles(peer: RingMember, q: CandleQuery): Promise<CandleResult> {
+    return candlesFromWire(await this.read(peer, { op: 'candles', query: q }));
+  }
+
+  async latest(peer: RingMember, symbols: string[]): Promise<(SeriesData | null)[]> {
+    const data = await this.read(peer, { op: 'latest', query: { symbols } });
+    if (!Array.isArray(data) || data.length !== symbols.length) throw new PeerError(`${peer.id}: latest answered ${Array.isArray(data) ? data.length : 'no'} results for ${symbols.length} symbols`, 'failed');
+    return data.map((d) => (d === null ? null : seriesFromWire(d)));
+  }
+
+  async symbols(peer: RingMember, prefix: string): Promise<string[]> {
+    const r = await this.json(peer, `/internal/v1/symbols?prefix=${encodeURIComponent(prefix)}`, this.timeouts.read);
+    return (r as { symbols: string[] }).symbols;
+  }
+
+  async hints(peer: RingMember, target: string): Promise<HintReport> {
+    const r = (await this.json(peer, `/internal/v1/hints?target=${encodeURIComponent(target)}`, this.timeouts.control)) as { pending: number; target_up: boolean };
+    return { pending: r.pending, targetUp: r.target_up };
+  }
+
+  async ping(peer: RingMember): Promise<PingReply> {
+    const r = (await this.json(peer, '/internal/v1/ping', this.timeouts.control)) as { node: string; epoch: number };
+    return { node: r.node, epoch: r.epoch };
+  }
+
+  private async read(peer: RingMember, req: ReadRequest): Promise<unknown> {
+    const r = (await this.json(peer, '/internal/v1/read', this.timeouts.read, {
+      method: 'POST',
+      body: JSON.stringify(req),
+      headers: { ...this.headers, 'Content-Type': 'application/json' },
+    })) as { data: unknown };
+    return r.data;
+  }
+
+  private async json(peer: RingMember, path: string, timeoutMs: number, init: RequestInit = { headers: this.headers }): Promise<unknown> {
+    const res = await this.call(peer, path, timeoutMs, init);
+    try {
+      return await res.json();
+    } catch (cause) {
+      throw new PeerError(`${peer.id}: ${path}: answer is not JSON`, 'failed', res.status, { cause });
+    }
+  }
+
+  private async call(peer: RingMember, path: string, timeoutMs: number, init: RequestInit): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(`http://${peer.address}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (cause) {
+      const why = (cause as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause as Error).message;
+      throw new PeerError(`${peer.id} (${peer.address}) unreachable: ${why}`, 'unreachable', 0, { cause });
+    }
+    if (res.ok) return res;
+    const message = await errorMessage(res);
+    throw new PeerError(`${peer.id} answered ${res.status}: ${message}`, res.status >= 500 ? 'failed' : 'rejected', res.status);
+  }
+}
+
+/** The message of our JSON error body, or the start of whatever came back. */
+async function errorMessage(res: Response): Promise<string> {
+  const text = await res.text().catch(() => '');
+  try {
+    const m = (JSON.parse(text) as { error?: { message?: string } }).error?.message;
+    if (m) return m;
+  } catch {
+    // not our JSON error body
+  }
+  return text.slice(0, 200) || res.statusText;
+}

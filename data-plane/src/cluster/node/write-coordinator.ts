@@ -1,0 +1,116 @@
+/**
+ * WriteCoordinator: the write path of any node (cluster-api.md "Writes"). Splits a batch by
+ * vnode, sends each node its part (local part → the engine; remote part → its raw WAL record to
+ * `POST /internal/v1/write`), stores a durable hint for every target it could not reach, and
+ * decides acknowledgement per vnode with ack-policy.ts.
+ *
+ * Ordering: while a target has queued hints (or is down), its new parts are queued behind them
+ * instead of sent, so replay never writes an older value over a newer one from this coordinator.
+ */
+import type { EngineApi } from '../../engine-api.ts';
+import { encodeWalRecord } from '../../encoding/wal-record.ts';
+import { OverloadError, ValidationError } from '../../errors.ts';
+import type { WriteBatch } from '../../model.ts';
+import { ackFailureMessage, type Consistency, type SendOutcome, vnodeShortfall } from './ack-policy.ts';
+import type { ClusterCounters } from './cluster-counters.ts';
+import type { HintStore } from './hint-store.ts';
+import type { PeerHealth } from './peer-health.ts';
+import { PeerError, type PeerTransport } from './peer-transport.ts';
+import type { RingView } from './ring-view.ts';
+import { splitWrite } from './write-split.ts';
+
+/** Seconds a client should wait before retrying a write that missed its level. */
+const RETRY_AFTER_SEC = 2;
+
+/** What the coordinator works with; `view()` is read once per write (one epoch per write). */
+export interface WriteCoordinatorDeps {
+  self: string;
+  level: Consistency;
+  view: () => RingView | null;
+  local: Pick<EngineApi, 'write'>;
+  transport: PeerTransport;
+  health: PeerHealth;
+  hints: HintStore;
+  counters: ClusterCounters;
+}
+
+/** Coordinates client writes; stateless apart from its deps. */
+export class WriteCoordinator {
+  constructor(private readonly d: WriteCoordinatorDeps) {}
+
+  /**
+   * Writes `batch` to every owner (and pending receiver) of its vnodes.
+   * @throws OverloadError 503 when a vnode misses the consistency level (names the vnode and
+   *   the unreachable nodes) or no ring is applied yet; ValidationError for invalid rows
+   */
+  async write(batch: WriteBatch): Promise<{ written: number }> {
+    const view = this.d.view();
+    if (!view) throw new OverloadError('cluster: no ring applied yet (PUT /admin/ring or cluster.members); cannot route writes', 5, 503);
+    if (batch.rowCount === 0) return { written: 0 };
+    const plan = splitWrite(batch, view.vnodes, (v) => ({ owners: view.owners(v), pending: view.pendingTargets(v) }));
+    const outcomes = new Map<string, SendOutcome>();
+    let callerFault: unknown;
+    await Promise.all(
+      [...plan.byNode].map(async ([node, part]) => {
+        try {
+          outcomes.set(node, await this.send(view, node, part));
+        } catch (err) {
+          callerFault ??= err;
+          outcomes.set(node, { kind: 'failed', why: (err as Error).message });
+        }
+      }),
+    );
+    if (callerFault !== undefined) throw callerFault;
+    const shortfalls: string[] = [];
+    for (const [vnode, t] of plan.vnodes) {
+      const s = vnodeShortfall(this.d.level, vnode, t.owners, (n) => outcomes.get(n)!);
+      if (s) shortfalls.push(s);
+    }
+    if (shortfalls.length) {
+      this.d.counters.writesUnacknowledged++;
+      throw new OverloadError(ackFailureMessage(this.d.level, shortfalls), RETRY_AFTER_SEC, 503);
+    }
+    return { written: batch.rowCount };
+  }
+
+  private async send(view: RingView, node: string, part: WriteBatch): Promise<SendOutcome> {
+    if (node === this.d.self) return this.writeLocal(part);
+    const record = encodeWalRecord(part);
+    if (!this.d.health.isUp(node)) return this.hint(node, record, 'down');
+    if (this.d.hints.pending(node) > 0) return this.hint(node, record, 'catching up on queued hints');
+    try {
+      await this.d.transport.write({ id: node, address: view.addressOf(node) }, record);
+      this.d.health.noteSuccess(node);
+      return { kind: 'acked' };
+    } catch (err) {
+      if (!(err instanceof PeerError)) throw err;
+      if (err.kind === 'rejected') {
+        // The request itself is at fault: the same rows would be refused here too.
+        if (err.status === 400) throw new ValidationError(err.message);
+        return { kind: 'failed', why: err.message };
+      }
+      if (err.kind === 'unreachable') this.d.health.noteFailure(node, err.message);
+      return this.hint(node, record, err.kind === 'unreachable' ? 'unreachable' : `answered ${err.status}`);
+    }
+  }
+
+  private async writeLocal(part: WriteBatch): Promise<SendOutcome> {
+    try {
+      await this.d.local.write(part);
+      return { kind: 'acked' };
+    } catch (err) {
+      if (err instanceof ValidationError) throw err;
+      return { kind: 'failed', why: `local engine: ${(err as Error).message}` };
+    }
+  }
+
+  private async hint(node: string, record: Uint8Array, why: string): Promise<SendOutcome> {
+    try {
+      await this.d.hints.append(node, record);
+      this.d.counters.hintsStored++;
+      return { kind: 'hinted', why };
+    } catch (err) {
+      return { kind: 'failed', why: `${why}; no hint stored: ${(err as Error).message}` };
+    }
+  }
+}
