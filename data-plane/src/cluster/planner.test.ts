@@ -72,7 +72,7 @@ describe('planPlacement()', () => {
         expect(p.epoch).toBe(1);
         expectSettledPlan(p, nodes, opts);
       }),
-      { numRuns: 120 },
+      { numRuns: 80 },
     );
   });
 
@@ -97,7 +97,7 @@ describe('planPlacement()', () => {
           expect(gained && lost, `vnode ${v} moved between staying nodes`).toBe(false);
         });
       }),
-      { numRuns: 120 },
+      { numRuns: 80 },
     );
   });
 
@@ -183,7 +183,7 @@ describe('planPlacement()', () => {
         expectSettledPlan(next, after, opts);
         if (next !== cur) expect(next.epoch).toBe(8);
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 
@@ -255,7 +255,7 @@ describe('nextStep()', () => {
           else expect(steps).toBe(Math.ceil(total / maxMoves));
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 
