@@ -85,14 +85,14 @@ export function sourceHash(sourceDir: string): string {
   return h.digest('hex').slice(0, 16);
 }
 
-/** The files the bundle is made of: `src/**`, `index.html`, `style.css` and this build script. */
+/** The files the bundle is made of: `src/**` (not tests), `index.html`, `style.css` and this script. */
 function sourceFiles(sourceDir: string): string[] {
   const out = ['index.html', 'style.css', 'build.ts'].map((f) => join(sourceDir, f));
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile()) out.push(p);
+      else if (e.isFile() && !e.name.endsWith('.test.ts')) out.push(p);
     }
   };
   walk(join(sourceDir, 'src'));

@@ -358,6 +358,36 @@ describe('web console (auth off)', () => {
     expect(await page.locator('#query-log li[data-label="chart"]').count()).toBeGreaterThan(3);
   });
 
+  it('cluster panel: nodes, health, vnodes per node, ring epoch, handoff progress (admin API answers stubbed in the browser)', async () => {
+    // No cluster layer runs here yet: the browser's requests to the admin API are answered with
+    // documents of the documented shapes (data-plane/docs/cluster-api.md).
+    const p2 = await browser.ctx.newPage();
+    const errs = watchErrors(p2);
+    const vnodes = 12;
+    const ring = {
+      self: 'n1',
+      placement: { format: 1, epoch: 42, vnodes, rf: 2, nodes: ['n1', 'n2', 'n3'], owners: Array.from({ length: vnodes }, (_, v) => [v % 3, (v + 1) % 3]) },
+      pending: [{ vnode: 2, from: 'n3', to: 'n1', replicaIndex: 0 }, { vnode: 5, from: null, to: 'n1', replicaIndex: 1 }],
+      members: [{ id: 'n1', address: s.host + ':' + s.dataPort }, { id: 'n2', address: '127.0.0.202:7000' }, { id: 'n3', address: '127.0.0.203:7000' }],
+      peers: [{ id: 'n2', up: true }, { id: 'n3', up: false }],
+    };
+    const jobs = { jobs: [{ vnode: 2, from: 'n3', state: 'running', rows: 100, bytes: 3 << 20 }, { vnode: 5, from: 'n2', state: 'done', rows: 80, bytes: 1 << 20 }] };
+    await p2.route('**/admin/ring', (r) => r.fulfill({ json: ring }));
+    await p2.route('**/admin/handoff', (r) => r.fulfill({ json: jobs }));
+    await p2.goto(`${s.dataUrl}/console/#view=node`);
+    await p2.locator('#cluster[data-mode="cluster"]').waitFor();
+    expect(await p2.locator('#cluster [data-epoch]').textContent()).toBe('42');
+    const rows = p2.locator('#cluster tr[data-node]');
+    expect(await rows.count()).toBe(3);
+    const node = async (i: number) => [await rows.nth(i).getAttribute('data-node'), await rows.nth(i).getAttribute('data-healthy'), await rows.nth(i).getAttribute('data-vnodes')];
+    expect([await node(0), await node(1), await node(2)]).toEqual([['n1', 'true', '8'], ['n2', 'true', '8'], ['n3', 'false', '8']]);
+    expect(await p2.locator('#cluster [data-handoff]').getAttribute('data-handoff')).toBe('2');
+    expect(await p2.locator('#cluster .bar').getAttribute('data-progress')).toBe('50');
+    await shot(p2, '7b-cluster');
+    expect(errs).toEqual([]);
+    await p2.close();
+  });
+
   it('no page errors', () => {
     expect(errors).toEqual([]);
   });

@@ -1,34 +1,39 @@
 /**
- * Cluster state for the node view, read from the cluster layer's admin ring endpoint when it
- * exists (CLUSTER_PATH). The cluster layer is optional and still growing, so the answer is read
- * leniently: a placement document (`encodePlacement`: epoch, vnodes, rf, nodes, owners as node
- * indexes) or the decoded form (owners as node ids), nodes as ids or objects with health, and
- * handoffs with progress. Pure; no DOM.
+ * Cluster state for the node view, from the cluster layer's admin API
+ * (data-plane/docs/cluster-api.md): `GET /admin/ring` (the applied ring document, this node's id,
+ * peer health) and `GET /admin/handoff` (this node's vnode copy jobs). Both need the admin scope;
+ * a standalone node answers 404. The cluster layer is still growing, so answers are read
+ * leniently: placement in its stored form (owners as node indexes) or plain (owners as ids),
+ * health as `peers: [{id, up}]` or per member. Pure; no DOM.
  */
 
-/** Where the console looks for cluster state (GET; 404 = standalone). */
-export const CLUSTER_PATH = '/admin/ring';
+/** Where the console looks for the ring (GET; 404 = standalone). */
+export const RING_PATH = '/admin/ring';
+/** Where the console looks for this node's handoff jobs (GET; optional). */
+export const HANDOFF_PATH = '/admin/handoff';
 
 /** One node as the panel shows it. */
 export interface ClusterNode {
   id: string;
   address: string | null;
-  /** true/false when the answer says, null when unknown */
+  /** true/false when known; null when the answer does not say */
   healthy: boolean | null;
   /** vnodes this node holds a replica of */
   vnodes: number;
   /** vnodes this node is the primary of */
   primaries: number;
+  /** pending moves to / from this node */
+  incoming: number;
+  outgoing: number;
 }
 
-/** One vnode moving between nodes. */
-export interface Handoff {
+/** One vnode copy job on this node (the receiving side). */
+export interface HandoffJob {
   vnode: number | null;
   from: string | null;
-  to: string | null;
   state: string;
-  /** 0..1, null when unknown */
-  progress: number | null;
+  rows: number;
+  bytes: number;
 }
 
 /** The cluster as the panel shows it. */
@@ -36,45 +41,77 @@ export interface ClusterView {
   epoch: number | null;
   vnodes: number | null;
   replicationFactor: number | null;
+  /** this node's id */
+  self: string | null;
   nodes: ClusterNode[];
-  handoffs: Handoff[];
+  /** vnode moves of the current ring step (dual writes until the flip) */
+  pending: { vnode: number | null; from: string | null; to: string | null }[];
+  jobs: HandoffJob[];
+  /** finished share of this node's copy jobs (0..1), null without jobs */
+  progress: number | null;
 }
 
 type Json = Record<string, unknown>;
 
-/** Reads an admin ring answer; the placement may be at the top level or under `placement`/`ring`. */
-export function readCluster(answer: unknown): ClusterView {
-  const top = obj(answer);
-  const p = obj(top.placement ?? top.ring ?? top);
-  const nodeList = arr(top.nodes ?? p.nodes);
-  const ids = nodeList.map((n) => (typeof n === 'string' ? n : String(obj(n).id ?? obj(n).name ?? '?')));
-  const owners = arr(p.owners).map((os) => arr(os).map((o) => (typeof o === 'number' && Number.isInteger(o) && ids[o] !== undefined ? ids[o]! : String(o))));
-  const nodes = nodeList.map((n, i): ClusterNode => {
-    const o = typeof n === 'string' ? {} : obj(n);
-    const counted = owners.length > 0;
+/** Reads `GET /admin/ring` (and `GET /admin/handoff` when it answered). */
+export function readCluster(ring: unknown, handoff?: unknown): ClusterView {
+  const top = obj(ring);
+  const p = obj(top.placement ?? top);
+  const members = arr(top.members).map((m) => obj(m));
+  const ids = arr(p.nodes).map((n) => (typeof n === 'string' ? n : String(obj(n).id ?? '?')));
+  for (const m of members) if (typeof m.id === 'string' && !ids.includes(m.id)) ids.push(m.id);
+  const indexed = arr(p.nodes).length;
+  const nameOf = (o: unknown) => (typeof o === 'number' && Number.isInteger(o) && o >= 0 && o < indexed ? ids[o]! : String(o));
+  const owners = arr(p.owners).map((os) => arr(os).map(nameOf));
+  const pending = arr(top.pending).map((m) => {
+    const o = obj(m);
+    return { vnode: num(o.vnode), from: str(o.from), to: str(o.to) };
+  });
+  const self = str(top.self ?? top.node ?? top.id ?? top.self_id);
+  const health = healthOf(top, members);
+  const nodes = ids.map((id): ClusterNode => {
+    const m = members.find((x) => x.id === id) ?? {};
     return {
-      id: ids[i]!,
-      address: str(o.address ?? o.url ?? o.addr),
-      healthy: health(o),
-      vnodes: counted ? owners.filter((os) => os.includes(ids[i]!)).length : numOr(o.vnodes, 0),
-      primaries: counted ? owners.filter((os) => os[0] === ids[i]).length : numOr(o.primaries, 0),
+      id,
+      address: str(m.address),
+      healthy: id === self ? true : (health.get(id) ?? null),
+      vnodes: owners.filter((os) => os.includes(id)).length,
+      primaries: owners.filter((os) => os[0] === id).length,
+      incoming: pending.filter((x) => x.to === id).length,
+      outgoing: pending.filter((x) => x.from === id).length,
     };
   });
-  const handoffs = arr(top.handoffs ?? top.handoff ?? p.handoffs).map((h): Handoff => {
-    const o = obj(h);
-    const moved = num(o.bytesMoved ?? o.bytes_moved);
-    const total = num(o.bytesTotal ?? o.bytes_total);
-    const progress = num(o.progress) ?? (moved !== null && total ? moved / total : null);
-    return { vnode: num(o.vnode), from: str(o.from), to: str(o.to), state: str(o.state ?? o.phase) ?? 'moving', progress };
+  const jobs = arr(obj(handoff).jobs).map((j): HandoffJob => {
+    const o = obj(j);
+    return { vnode: num(o.vnode), from: str(o.from), state: str(o.state) ?? '?', rows: num(o.rows) ?? 0, bytes: num(o.bytes) ?? 0 };
   });
-  return { epoch: num(p.epoch ?? top.epoch), vnodes: num(p.vnodes) ?? (owners.length || null), replicationFactor: num(p.rf ?? p.replicationFactor), nodes, handoffs };
+  const finished = jobs.filter((j) => j.state === 'done').length;
+  return {
+    epoch: num(p.epoch ?? top.epoch),
+    vnodes: num(p.vnodes) ?? (owners.length || null),
+    replicationFactor: num(p.rf ?? p.replicationFactor),
+    self,
+    nodes,
+    pending,
+    jobs,
+    progress: jobs.length ? finished / jobs.length : null,
+  };
 }
 
-function health(o: Json): boolean | null {
-  if (typeof o.healthy === 'boolean') return o.healthy;
-  const s = str(o.status ?? o.state ?? o.health);
-  if (s === null) return null;
-  return /^(ok|up|ready|healthy|passing|alive)$/i.test(s);
+/** Peer health: `peers`/`health` as [{id, up|healthy|status}], or fields on the members. */
+function healthOf(top: Json, members: Json[]): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const e of [...arr(top.peers ?? top.health), ...members]) {
+    const o = obj(e);
+    const id = str(o.id);
+    const up = typeof o.up === 'boolean' ? o.up : typeof o.healthy === 'boolean' ? o.healthy : statusUp(str(o.status ?? o.state));
+    if (id !== null && up !== null && !out.has(id)) out.set(id, up);
+  }
+  return out;
+}
+
+function statusUp(s: string | null): boolean | null {
+  return s === null ? null : /^(ok|up|ready|healthy|passing|alive)$/i.test(s);
 }
 
 function obj(v: unknown): Json {
@@ -85,9 +122,6 @@ function arr(v: unknown): unknown[] {
 }
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-function numOr(v: unknown, d: number): number {
-  return num(v) ?? d;
 }
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;

@@ -3,11 +3,12 @@
  * ratio, storage size) from `GET /console/api/stats` every POLL_MS while the view is open, and
  * the cluster panel (nodes, health, vnodes per node, ring epoch, handoffs), or "standalone".
  */
-import { AreaSeries, createChart, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
+import { AreaSeries, createChart, type ISeriesApi, type Time, type UTCTimestamp } from 'lightweight-charts';
 import { ApiError, type Api } from './api.mts';
-import { CLUSTER_PATH, readCluster, type ClusterView } from './cluster.mts';
+import { HANDOFF_PATH, RING_PATH, readCluster, type ClusterView } from './cluster.mts';
 import { bytes, esc } from './dom.mts';
 import { requestLine } from './query-log.mts';
+import { formatTime, tickMarkFormatter } from './time.mts';
 
 const POLL_MS = 2000;
 /** How often to look for cluster state again after a node answered that it has none. */
@@ -83,6 +84,7 @@ export class NodeView {
 
   private build(): void {
     this.built = true;
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone; // the viewer's clock
     for (const t of this.tiles) {
       const box = document.createElement('div');
       box.className = 'stat';
@@ -94,9 +96,9 @@ export class NodeView {
         autoSize: true,
         layout: { background: { color: '#161b22' }, textColor: '#8b949e', fontSize: 10, attributionLogo: false },
         grid: { vertLines: { visible: false }, horzLines: { color: '#1b2129' } },
-        timeScale: { timeVisible: true, secondsVisible: true, borderVisible: false },
+        timeScale: { timeVisible: true, secondsVisible: true, borderVisible: false, tickMarkFormatter: tickMarkFormatter(zone) },
         rightPriceScale: { borderVisible: false },
-        localization: { priceFormatter: t.format },
+        localization: { priceFormatter: t.format, timeFormatter: (time: Time) => formatTime(time as number, zone, true) },
         handleScroll: false,
         handleScale: false,
       });
@@ -138,8 +140,9 @@ export class NodeView {
     const el = this.clusterEl;
     if (this.standaloneAt && Date.now() - this.standaloneAt < STANDALONE_RECHECK_MS) return;
     try {
-      const r = await this.api.call<unknown>({ label: 'cluster', path: CLUSTER_PATH, poll: true, noPrompt: true });
-      el.innerHTML = renderCluster(readCluster(r.data));
+      const ring = await this.api.call<unknown>({ label: 'cluster ring', path: RING_PATH, poll: true, noPrompt: true });
+      const handoff = await this.api.call<unknown>({ label: 'cluster handoff', path: HANDOFF_PATH, poll: true, noPrompt: true }).catch(() => null);
+      el.innerHTML = renderCluster(readCluster(ring.data, handoff?.data));
       el.dataset.mode = 'cluster';
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
@@ -148,33 +151,38 @@ export class NodeView {
       el.innerHTML =
         err.status === 404
           ? '<p><span class="badge dim">standalone</span> This node is not part of a cluster.</p>'
-          : `<p><span class="badge bad">${err.status}</span> cluster state is not readable with this token: ${esc(err.message)}</p>`;
+          : `<p><span class="badge bad">${err.status}</span> cluster state needs a token with the admin scope: ${esc(err.message)}</p>`;
     }
   }
 }
 
 function renderCluster(c: ClusterView): string {
-  const moving = new Map<string, number[]>();
-  for (const h of c.handoffs) for (const n of [h.from, h.to]) if (n && h.progress !== null) moving.set(n, [...(moving.get(n) ?? []), h.progress]);
   const rows = c.nodes
     .map((n) => {
       const badge = n.healthy === null ? '<span class="badge dim">?</span>' : n.healthy ? '<span class="badge ok">healthy</span>' : '<span class="badge bad">down</span>';
-      const p = moving.get(n.id);
-      const bar = p ? progressBar(p.reduce((a, b) => a + b, 0) / p.length) : '';
-      return `<tr data-node="${esc(n.id)}"><td>${esc(n.id)}</td><td>${esc(n.address ?? '')}</td><td>${badge}</td><td>${n.vnodes}</td><td>${n.primaries}</td><td>${bar}</td></tr>`;
+      const moving = n.incoming || n.outgoing ? `${n.incoming} in / ${n.outgoing} out` : '';
+      const self = n.id === c.self ? ' <span class="hint">(this node)</span>' : '';
+      return (
+        `<tr data-node="${esc(n.id)}" data-healthy="${n.healthy}" data-vnodes="${n.vnodes}"><td>${esc(n.id)}${self}</td><td>${esc(n.address ?? '')}</td>` +
+        `<td>${badge}</td><td>${n.vnodes}</td><td>${n.primaries}</td><td>${moving}</td></tr>`
+      );
     })
     .join('');
-  const handoffs = c.handoffs.length
-    ? `<p>${c.handoffs.length} vnode handoff(s) in progress: ${progressBar(c.handoffs.reduce((a, h) => a + (h.progress ?? 0), 0) / c.handoffs.length)}</p>`
-    : '<p class="hint">no handoff in progress</p>';
+  const moved = c.jobs.reduce((a, j) => a + j.bytes, 0);
+  const handoff =
+    c.pending.length === 0 && c.jobs.length === 0
+      ? '<p class="hint" data-handoff="none">no handoff in progress</p>'
+      : `<p data-handoff="${c.pending.length}">handoff: ${c.pending.length} vnode move${c.pending.length === 1 ? '' : 's'} pending in this epoch` +
+        (c.progress === null ? '' : ` · this node's copies ${progressBar(c.progress)} (${c.jobs.filter((j) => j.state === 'done').length}/${c.jobs.length} vnodes, ${bytes(moved)})`) +
+        '</p>';
   return (
     `<p>ring epoch <b data-epoch>${c.epoch ?? '?'}</b> · ${c.vnodes ?? '?'} vnodes · replication factor ${c.replicationFactor ?? '?'} · ${c.nodes.length} nodes</p>` +
-    handoffs +
-    `<table class="rows cluster-nodes"><thead><tr><th>node</th><th>address</th><th>health</th><th>vnodes</th><th>primary</th><th>handoff</th></tr></thead><tbody>${rows}</tbody></table>`
+    handoff +
+    `<table class="rows cluster-nodes"><thead><tr><th>node</th><th>address</th><th>health</th><th>vnodes</th><th>primary</th><th>moving</th></tr></thead><tbody>${rows}</tbody></table>`
   );
 }
 
 function progressBar(fraction: number): string {
   const pct = Math.max(0, Math.min(100, fraction * 100));
-  return `<span class="bar" title="${pct.toFixed(0)} %"><span style="width:${pct.toFixed(1)}%"></span></span> ${pct.toFixed(0)} %`;
+  return `<span class="bar" data-progress="${pct.toFixed(0)}"><span style="width:${pct.toFixed(1)}%"></span></span> ${pct.toFixed(0)} %`;
 }
