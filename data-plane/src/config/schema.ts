@@ -127,5 +127,8 @@ export const SCHEMA: Section<StockTsdbConfig> = section<StockTsdbConfig>({
     consistency: oneOf('one', 'quorum', 'all'),
     token: anyString,
     members: clusterMembers,
+    name: str('a cluster name of letters, digits, ".", "_" or "-" (at most 63)', NODE_ID_RE),
+    handoff_bytes_per_sec: size(0),
+    rebalance_max_moves: int(1, 65534),
   }),
 });

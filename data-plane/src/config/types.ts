@@ -115,6 +115,12 @@ export interface StockTsdbConfig {
      *  when non-empty, every node computes the same initial ring from it (default [] = the ring
      *  is pushed with PUT /admin/ring) */
     members: { id: string; address: string }[];
+    /** cluster name: Consul KV prefix `stock-tsdb/<name>/` and service meta (default "default") */
+    name: string;
+    /** bytes per second one vnode copy may read during handoff (0 = unthrottled) */
+    handoff_bytes_per_sec: number;
+    /** vnode replicas copied per rebalance step (default 64) */
+    rebalance_max_moves: number;
   };
 }
 
