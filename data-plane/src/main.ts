@@ -8,12 +8,14 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openClusterNode, type ClusterRuntime } from './cluster/node/open-cluster-node.ts';
 import { ConfigError } from './config/config-error.ts';
 import { loadConfig } from './config/load-config.ts';
 import type { DeepPartial, StockTsdbConfig } from './config/types.ts';
 import { startServer, type RunningServer } from './http/standalone-server.ts';
 import { Logger } from './logging/logger.ts';
 import { VERSION } from './metrics/build-info.ts';
+import type { EngineApi } from './engine-api.ts';
 import { Engine } from './storage/engine.ts';
 import { engineOptionsFromConfig } from './storage/engine-options.ts';
 
@@ -66,12 +68,25 @@ async function run(config: StockTsdbConfig, configPath: string, logger: Logger):
     logger.close();
     return 1;
   }
+  // Cluster mode: the data app serves the routing ClusterNode, which owns (and closes) the engine.
+  let cluster: ClusterRuntime | null = null;
+  if (config.cluster.enabled) {
+    try {
+      cluster = await openClusterNode({ config, engine, logger });
+    } catch (err) {
+      logger.error('cannot start the cluster layer', { node: config.cluster.node_id, err: err as Error });
+      await engine.close().catch(() => {});
+      logger.close();
+      return 1;
+    }
+  }
+  const api: EngineApi = cluster?.node ?? engine;
   let server: RunningServer;
   try {
-    server = startServer({ config, engine, logger, ops: engine });
+    server = startServer({ config, engine: api, logger, ops: engine, registry: cluster?.registry, extendApp: cluster?.extendApp });
   } catch (err) {
     logger.error('cannot start the HTTP servers', { bind: config.network.bind_address, port: config.network.port, metrics_port: config.monitoring.metrics_port, err: err as Error });
-    await engine.close().catch(() => {});
+    await api.close().catch(() => {});
     logger.close();
     return 1;
   }
@@ -80,10 +95,10 @@ async function run(config: StockTsdbConfig, configPath: string, logger: Logger):
   logger.info('stock-tsdb started', { version: VERSION, data: `${host}:${server.dataPort}`, metrics, config: configPath, data_dir: config.storage.data_dir, pid: process.pid });
   // Stable, parseable line for scripts and the test helper (ports may have been chosen by the OS).
   process.stdout.write(`stock-tsdb ${VERSION} listening data=${host}:${server.dataPort} metrics=${metrics}\n`);
-  return waitForSignal(server, engine, logger);
+  return waitForSignal(server, api, logger);
 }
 
-function waitForSignal(server: RunningServer, engine: Engine, logger: Logger): Promise<number> {
+function waitForSignal(server: RunningServer, engine: EngineApi, logger: Logger): Promise<number> {
   return new Promise((resolveExit) => {
     let stopping = false;
     const stop = async (signal: string) => {

@@ -135,6 +135,7 @@ describe('ClusterNode (in process)', () => {
     await t.nodes.get('n1')!.write(batchOf(rows(s, 0, 4))); // n3 does not exist yet: hinted
     expect(t.nodes.get('n1')!.hints.pending('n3')).toBe(1);
     t.down.add('n3'); // not reachable until the test says so
+    await until('n1 ready (it stops waiting for n3 once n3 is seen down)', () => t.nodes.get('n1')!.ready);
     const n3 = await node(t, 'n3', 'quorum');
     t.nodes.set('n3', n3);
     expect(n3.ready).toBe(false);

@@ -6,7 +6,7 @@ import type { CandleQuery, CandleResult, RangeQuery } from '../../engine-api.ts'
 import { decodeWalRecord } from '../../encoding/wal-record.ts';
 import type { SeriesData } from '../../model.ts';
 import type { ClusterNode } from './cluster-node.ts';
-import { PeerError, type HintReport, type PeerTransport, type PingReply } from './peer-transport.ts';
+import { CATCHING_UP, PeerError, type HintReport, type PeerReadOptions, type PeerTransport, type PingReply } from './peer-transport.ts';
 import type { RingMember } from './ring-doc.ts';
 
 /** Shared by every node of one test cluster. */
@@ -28,16 +28,23 @@ export class InProcessTransport implements PeerTransport {
     this.writes.set(peer.id, (this.writes.get(peer.id) ?? 0) + 1);
   }
 
-  async readRange(peer: RingMember, q: RangeQuery): Promise<SeriesData> {
-    return this.target(peer).engine.readRange(q);
+  /** As the internal read route: a node behind refuses when asked to. */
+  private reader(peer: RingMember, o: PeerReadOptions): ClusterNode {
+    const n = this.target(peer);
+    if (o.refuseIfBehind && !n.ready) throw new PeerError(`${peer.id} answered 503: catching up`, 'failed', 503, { code: CATCHING_UP });
+    return n;
   }
 
-  async candles(peer: RingMember, q: CandleQuery): Promise<CandleResult> {
-    return this.target(peer).engine.candles(q);
+  async readRange(peer: RingMember, q: RangeQuery, o: PeerReadOptions): Promise<SeriesData> {
+    return this.reader(peer, o).engine.readRange(q);
   }
 
-  async latest(peer: RingMember, symbols: string[]): Promise<(SeriesData | null)[]> {
-    return this.target(peer).engine.latest(symbols);
+  async candles(peer: RingMember, q: CandleQuery, o: PeerReadOptions): Promise<CandleResult> {
+    return this.reader(peer, o).engine.candles(q);
+  }
+
+  async latest(peer: RingMember, symbols: string[], o: PeerReadOptions): Promise<(SeriesData | null)[]> {
+    return this.reader(peer, o).engine.latest(symbols);
   }
 
   async symbols(peer: RingMember, prefix: string): Promise<string[]> {
@@ -50,6 +57,6 @@ export class InProcessTransport implements PeerTransport {
 
   async ping(peer: RingMember): Promise<PingReply> {
     const n = this.target(peer);
-    return { node: n.self, epoch: n.view?.epoch ?? 0 };
+    return { node: n.self, epoch: n.view?.epoch ?? 0, ready: n.ready };
   }
 }

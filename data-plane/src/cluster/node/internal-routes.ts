@@ -6,10 +6,12 @@
 import type { Hono } from 'hono';
 import { decodeWalRecord } from '../../encoding/wal-record.ts';
 import { CorruptionError, ValidationError } from '../../errors.ts';
+import { HttpError } from '../../http/http-error.ts';
 import type { DataEnv } from '../../http/deps.ts';
 import { readBody } from '../../http/read-body.ts';
 import type { ClusterNode } from './cluster-node.ts';
 import type { ClusterToken } from './cluster-token.ts';
+import { CATCHING_UP } from './peer-transport.ts';
 import { candlesToWire, parseReadRequest, seriesToWire } from './wire-codec.ts';
 
 /** What the internal routes need. */
@@ -33,6 +35,9 @@ export function registerInternalRoutes(app: Hono<DataEnv>, d: InternalRouteDeps)
 
   app.post('/internal/v1/read', async (c) => {
     const req = parseReadRequest(parseJson(await readBody(c.req.raw, 1024 * 1024)));
+    if (req.refuse_if_behind && !d.node.ready) {
+      throw new HttpError(503, CATCHING_UP, `node ${d.node.self} is catching up after a start; read another owner`, { retryAfterSec: 1 });
+    }
     if (req.op === 'range') return c.json({ data: seriesToWire(await engine().readRange(req.query)) });
     if (req.op === 'candles') return c.json({ data: candlesToWire(await engine().candles(req.query)) });
     const rows = await engine().latest(req.query.symbols);

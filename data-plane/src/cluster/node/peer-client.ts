@@ -6,7 +6,7 @@
 import type { CandleQuery, CandleResult, RangeQuery } from '../../engine-api.ts';
 import type { SeriesData } from '../../model.ts';
 import { CLUSTER_TOKEN_HEADER } from './cluster-token.ts';
-import { PeerError, type HintReport, type PeerTransport, type PingReply } from './peer-transport.ts';
+import { PeerError, type HintReport, type PeerReadOptions, type PeerTransport, type PingReply } from './peer-transport.ts';
 import type { RingMember } from './ring-doc.ts';
 import { candlesFromWire, seriesFromWire, type ReadRequest } from './wire-codec.ts';
 
@@ -41,16 +41,16 @@ export class HttpPeerClient implements PeerTransport {
     });
   }
 
-  async readRange(peer: RingMember, q: RangeQuery): Promise<SeriesData> {
-    return seriesFromWire(await this.read(peer, { op: 'range', query: q }));
+  async readRange(peer: RingMember, q: RangeQuery, o: PeerReadOptions): Promise<SeriesData> {
+    return seriesFromWire(await this.read(peer, { op: 'range', query: q, refuse_if_behind: o.refuseIfBehind }));
   }
 
-  async candles(peer: RingMember, q: CandleQuery): Promise<CandleResult> {
-    return candlesFromWire(await this.read(peer, { op: 'candles', query: q }));
+  async candles(peer: RingMember, q: CandleQuery, o: PeerReadOptions): Promise<CandleResult> {
+    return candlesFromWire(await this.read(peer, { op: 'candles', query: q, refuse_if_behind: o.refuseIfBehind }));
   }
 
-  async latest(peer: RingMember, symbols: string[]): Promise<(SeriesData | null)[]> {
-    const data = await this.read(peer, { op: 'latest', query: { symbols } });
+  async latest(peer: RingMember, symbols: string[], o: PeerReadOptions): Promise<(SeriesData | null)[]> {
+    const data = await this.read(peer, { op: 'latest', query: { symbols }, refuse_if_behind: o.refuseIfBehind });
     if (!Array.isArray(data) || data.length !== symbols.length) throw new PeerError(`${peer.id}: latest answered ${Array.isArray(data) ? data.length : 'no'} results for ${symbols.length} symbols`, 'failed');
     return data.map((d) => (d === null ? null : seriesFromWire(d)));
   }
@@ -66,8 +66,8 @@ export class HttpPeerClient implements PeerTransport {
   }
 
   async ping(peer: RingMember): Promise<PingReply> {
-    const r = (await this.json(peer, '/internal/v1/ping', this.timeouts.control)) as { node: string; epoch: number };
-    return { node: r.node, epoch: r.epoch };
+    const r = (await this.json(peer, '/internal/v1/ping', this.timeouts.control)) as { node: string; epoch: number; ready: boolean };
+    return { node: r.node, epoch: r.epoch, ready: r.ready !== false };
   }
 
   private async read(peer: RingMember, req: ReadRequest): Promise<unknown> {
@@ -97,19 +97,19 @@ export class HttpPeerClient implements PeerTransport {
       throw new PeerError(`${peer.id} (${peer.address}) unreachable: ${why}`, 'unreachable', 0, { cause });
     }
     if (res.ok) return res;
-    const message = await errorMessage(res);
-    throw new PeerError(`${peer.id} answered ${res.status}: ${message}`, res.status >= 500 ? 'failed' : 'rejected', res.status);
+    const { code, message } = await errorOf(res);
+    throw new PeerError(`${peer.id} answered ${res.status}: ${message}`, res.status >= 500 ? 'failed' : 'rejected', res.status, { code });
   }
 }
 
-/** The message of our JSON error body, or the start of whatever came back. */
-async function errorMessage(res: Response): Promise<string> {
+/** Code and message of our JSON error body, or the start of whatever came back. */
+async function errorOf(res: Response): Promise<{ code: string; message: string }> {
   const text = await res.text().catch(() => '');
   try {
-    const m = (JSON.parse(text) as { error?: { message?: string } }).error?.message;
-    if (m) return m;
+    const e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+    if (e?.message) return { code: e.code ?? '', message: e.message };
   } catch {
     // not our JSON error body
   }
-  return text.slice(0, 200) || res.statusText;
+  return { code: '', message: text.slice(0, 200) || res.statusText };
 }

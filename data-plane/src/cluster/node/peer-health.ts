@@ -25,6 +25,8 @@ interface PeerState {
   member: RingMember;
   failures: number;
   up: boolean;
+  /** from the last ping answer: the peer has caught up since its start */
+  ready: boolean;
   pinging: boolean;
   lastError: string;
 }
@@ -51,7 +53,7 @@ export class PeerHealth {
     for (const m of members) {
       const s = this.peers.get(m.id);
       if (s) s.member = m;
-      else this.peers.set(m.id, { member: m, failures: 0, up: true, pinging: false, lastError: '' });
+      else this.peers.set(m.id, { member: m, failures: 0, up: true, ready: true, pinging: false, lastError: '' });
     }
   }
 
@@ -74,6 +76,11 @@ export class PeerHealth {
     return this.peers.get(peer)?.up ?? false;
   }
 
+  /** Whether `peer` said it has caught up in its last ping answer (reads prefer peers that have). */
+  isReady(peer: string): boolean {
+    return this.peers.get(peer)?.ready ?? false;
+  }
+
   /** Peers currently up. */
   upCount(): number {
     let n = 0;
@@ -82,8 +89,8 @@ export class PeerHealth {
   }
 
   /** Every peer with its state (for /admin/ring and logs). */
-  snapshot(): { id: string; up: boolean; failures: number; lastError: string }[] {
-    return [...this.peers.values()].map((s) => ({ id: s.member.id, up: s.up, failures: s.failures, lastError: s.lastError }));
+  snapshot(): { id: string; up: boolean; ready: boolean; failures: number; lastError: string }[] {
+    return [...this.peers.values()].map((s) => ({ id: s.member.id, up: s.up, ready: s.ready, failures: s.failures, lastError: s.lastError }));
   }
 
   /** A call to `peer` got an answer. */
@@ -116,8 +123,9 @@ export class PeerHealth {
         .ping(s.member)
         .then((r) => {
           // Another node answering at this address (a stale ring) is as good as no answer.
-          if (r.node !== s.member.id) this.noteFailure(s.member.id, `${s.member.address} answers as node "${r.node}"`);
-          else this.noteSuccess(s.member.id);
+          if (r.node !== s.member.id) return this.noteFailure(s.member.id, `${s.member.address} answers as node "${r.node}"`);
+          s.ready = r.ready;
+          this.noteSuccess(s.member.id);
         })
         .catch((err: Error) => this.noteFailure(s.member.id, err.message))
         .finally(() => (s.pinging = false));

@@ -19,15 +19,24 @@ export interface HintReport {
 export interface PingReply {
   node: string;
   epoch: number;
+  /** whether the peer has caught up since it started (serves reads from its own engine) */
+  ready: boolean;
+}
+
+/** Options of a read on a peer. */
+export interface PeerReadOptions {
+  /** the peer answers 503 instead of possibly stale data while it has not caught up; set
+   *  whenever the caller has another owner to try */
+  refuseIfBehind: boolean;
 }
 
 /** Calls on a peer; every method throws PeerError on failure. */
 export interface PeerTransport {
   /** Makes a raw WAL record durable on the peer's local engine. */
   write(peer: RingMember, record: Uint8Array): Promise<void>;
-  readRange(peer: RingMember, q: RangeQuery): Promise<SeriesData>;
-  candles(peer: RingMember, q: CandleQuery): Promise<CandleResult>;
-  latest(peer: RingMember, symbols: string[]): Promise<(SeriesData | null)[]>;
+  readRange(peer: RingMember, q: RangeQuery, o: PeerReadOptions): Promise<SeriesData>;
+  candles(peer: RingMember, q: CandleQuery, o: PeerReadOptions): Promise<CandleResult>;
+  latest(peer: RingMember, symbols: string[], o: PeerReadOptions): Promise<(SeriesData | null)[]>;
   /** The peer's local symbols. */
   symbols(peer: RingMember, prefix: string): Promise<string[]>;
   hints(peer: RingMember, target: string): Promise<HintReport>;
@@ -45,8 +54,20 @@ export class PeerError extends Error {
     message: string,
     readonly kind: 'unreachable' | 'failed' | 'rejected',
     readonly status = 0,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: string },
   ) {
     super(message, options);
+    this.code = options?.code ?? '';
+  }
+
+  /** the peer's `error.code` when it answered with our JSON error body ('' otherwise) */
+  readonly code: string;
+
+  /** True when the peer refused a read because it has not caught up (see PeerReadOptions). */
+  get behind(): boolean {
+    return this.code === CATCHING_UP;
   }
 }
+
+/** Error code of a read refused by a node that has not caught up since its start. */
+export const CATCHING_UP = 'catching_up';

@@ -24,6 +24,7 @@ describe('wire codec', () => {
     expect(() => base64ToF64('AAAA')).toThrow(/not whole float64s/);
     expect(() => parseReadRequest({ op: 'drop', query: {} })).toThrow(/op "drop"/);
     expect(() => parseReadRequest({ op: 'range', query: { symbol: 's', start: '0', end: 1 } })).toThrow(/query.start/);
-    expect(parseReadRequest({ op: 'latest', query: { symbols: ['a'] } })).toEqual({ op: 'latest', query: { symbols: ['a'] } });
+    expect(parseReadRequest({ op: 'latest', query: { symbols: ['a'] } })).toEqual({ op: 'latest', query: { symbols: ['a'] }, refuse_if_behind: false });
+    expect(parseReadRequest({ op: 'range', query: { symbol: 's', start: 0, end: 1 }, refuse_if_behind: true }).refuse_if_behind).toBe(true);
   });
 });

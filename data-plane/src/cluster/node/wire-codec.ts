@@ -7,11 +7,13 @@ import type { CandleQuery, CandleResult, RangeQuery } from '../../engine-api.ts'
 import { ValidationError } from '../../errors.ts';
 import type { SeriesData } from '../../model.ts';
 
-/** A read one node asks another to run on its local engine. */
-export type ReadRequest =
+/** A read one node asks another to run on its local engine. `refuse_if_behind`: answer 503
+ *  rather than possibly stale rows while the node has not caught up after a start. */
+export type ReadRequest = { refuse_if_behind?: boolean } & (
   | { op: 'range'; query: RangeQuery }
   | { op: 'candles'; query: CandleQuery }
-  | { op: 'latest'; query: { symbols: string[] } };
+  | { op: 'latest'; query: { symbols: string[] } }
+);
 
 /** SeriesData on the wire. */
 export interface WireSeries {
@@ -80,7 +82,8 @@ export function candlesFromWire(w: unknown): CandleResult {
 export function parseReadRequest(v: unknown): ReadRequest {
   const o = obj(v, 'request');
   const q = obj(o.query, 'query');
-  if (o.op === 'latest') return { op: 'latest', query: { symbols: strings(q.symbols, 'symbols') } };
+  const refuse = { refuse_if_behind: o.refuse_if_behind === true };
+  if (o.op === 'latest') return { ...refuse, op: 'latest', query: { symbols: strings(q.symbols, 'symbols') } };
   if (o.op !== 'range' && o.op !== 'candles') throw bad(`op ${JSON.stringify(o.op)} is not range, candles or latest`);
   str(q.symbol, 'symbol');
   for (const k of ['start', 'end']) if (typeof q[k] !== 'number') throw bad(`query.${k} must be a number (µs)`);
@@ -88,9 +91,9 @@ export function parseReadRequest(v: unknown): ReadRequest {
   if (o.op === 'candles') {
     str(q.interval, 'interval');
     str(q.tz, 'tz');
-    return { op: 'candles', query: q as unknown as CandleQuery };
+    return { ...refuse, op: 'candles', query: q as unknown as CandleQuery };
   }
-  return { op: 'range', query: q as unknown as RangeQuery };
+  return { ...refuse, op: 'range', query: q as unknown as RangeQuery };
 }
 
 function obj(v: unknown, what: string): Record<string, unknown> {
