@@ -18,6 +18,11 @@ export interface KubeObject {
     annotations?: Record<string, string>;
     ownerReferences?: OwnerReference[];
     resourceVersion?: string;
+    uid?: string;
+    generation?: number;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+    creationTimestamp?: string;
     [key: string]: unknown;
   };
   [key: string]: unknown;

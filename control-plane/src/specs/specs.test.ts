@@ -80,7 +80,7 @@ describe('builder contracts', () => {
     expect(keys).toEqual(['market-0.json', 'market-1.json', 'market-2.json', 'market-3.json', 'market-4.json']);
   });
   test('selectorString() matches the StatefulSet selector', () => {
-    const sts = buildStatefulSet(cluster(), { replicas: 1, configHash: 'x' }) as { spec: { selector: { matchLabels: Record<string, string> } } };
+    const sts = buildStatefulSet(cluster(), { replicas: 1, configHash: 'x' }) as unknown as { spec: { selector: { matchLabels: Record<string, string> } } };
     const fromString = Object.fromEntries(selectorString('market').split(',').map((kv) => kv.split('=')));
     expect(fromString).toEqual(sts.spec.selector.matchLabels);
   });
