@@ -55,6 +55,10 @@ fi
 echo "build-k8s: building Kubernetes $version (${cmds[*]}) into $dest_dir (first run only; takes minutes)" >&2
 tmp="$(mktemp -d "$dest_dir/.build.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
+# Private Go caches (as build-consul.sh): the modules and build objects take several GB and are
+# useless once the binaries exist, so they are deleted after a successful build (kept after a
+# failure, to speed a retry).
+go_caches="$dest_dir/.go"
 start=$(date +%s)
 minor="${version#*.}"; minor="${minor%%.*}"
 # The version variables hack/lib/version.sh sets in a release build: without them the binaries
@@ -66,6 +70,7 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 (
   cd "$mod_dir"
+  export GOMODCACHE="$go_caches/mod" GOCACHE="$go_caches/build"
   # -mod=readonly: go.mod/go.sum are committed and complete; a build must never rewrite them.
   # CGO_ENABLED=0 and -trimpath as the Kubernetes release build does for these commands.
   export GOFLAGS="${GOFLAGS:-} -mod=readonly"
@@ -77,6 +82,11 @@ for c in "${cmds[@]}"; do
   chmod 0755 "$tmp/$c"
   mv -f "$tmp/$c" "$dest_dir/$c"
 done
+trap - EXIT
+rm -rf "$tmp"
+# Module cache files are read-only; `go clean -modcache` knows how to remove them.
+GOMODCACHE="$go_caches/mod" go clean -modcache >/dev/null 2>&1 || true
+rm -rf "$go_caches"
 have_binaries || { echo "build-k8s: built into $dest_dir but the binaries do not report v$version" >&2; exit 1; }
 echo "build-k8s: built Kubernetes $version in $(( $(date +%s) - start ))s" >&2
 print_paths
