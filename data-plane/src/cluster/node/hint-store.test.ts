@@ -58,6 +58,29 @@ describe('HintStore over MemoryKvStore', () => {
     expect(f.pending('n2')).toBe(0);
   });
 
+  it('hands out only the prefix below the oldest append still in flight', async () => {
+    const kv = new MemoryKvStore();
+    const slow = new Set<number>();
+    // A store whose write of hint 2 takes until the test releases it, so hint 3 is durable first.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const delayed = Object.assign(Object.create(kv), {
+      write: async (ops: Parameters<MemoryKvStore['write']>[0]) => {
+        if (ops.some((op) => op.type === 'put' && parseHintKey(op.key).seq === 2)) (slow.add(2), await gate);
+        return kv.write(ops);
+      },
+    });
+    const s = await HintStore.open(delayed);
+    await s.append('n1', rec(1));
+    const second = s.append('n1', rec(2));
+    await s.append('n1', rec(3));
+    expect(slow.has(2)).toBe(true);
+    expect((await s.peek('n1', 10)).map((h) => h.record![0])).toEqual([1]);
+    release();
+    await second;
+    expect((await s.peek('n1', 10)).map((h) => h.record![0])).toEqual([1, 2, 3]);
+  });
+
   it('reports a corrupt hint instead of its record', async () => {
     const kv = new MemoryKvStore();
     const s = await HintStore.open(kv);

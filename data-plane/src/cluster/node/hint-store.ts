@@ -8,6 +8,9 @@
  * only those already durable: the write path sends a target's new writes to the queue while it
  * is non-empty, and counting an append from its first synchronous step keeps a direct write from
  * overtaking an older queued one (per-coordinator order = last-write-wins order on replay).
+ * Concurrent appends may become durable out of order (the KvStore runs writes on a thread pool),
+ * so `peek` only hands out the prefix below the oldest append still in flight: replay never
+ * sends hint n+1 before hint n.
  */
 import { unwrapValue, wrapValue } from '../../encoding/envelope.ts';
 import { CorruptionError } from '../../errors.ts';
@@ -33,6 +36,8 @@ export class HintStore {
   private readonly counts = new Map<string, number>();
   /** target → bytes of stored hints */
   private readonly sizes = new Map<string, number>();
+  /** target → sequence numbers of appends not yet durable */
+  private readonly inFlight = new Map<string, Set<number>>();
 
   private constructor(
     private readonly kv: KvStore,
@@ -84,22 +89,32 @@ export class HintStore {
   async append(target: string, record: Uint8Array): Promise<void> {
     const seq = this.nextSeq++;
     this.adjust(target, 1, 0);
+    const flying = this.inFlight.get(target) ?? new Set<number>();
+    this.inFlight.set(target, flying.add(seq));
     const value = wrapValue('hint', record);
     try {
       await this.kv.write([{ type: 'put', key: hintKey(target, seq), value }], { sync: true });
     } catch (err) {
       this.adjust(target, -1, 0);
       throw err;
+    } finally {
+      flying.delete(seq);
+      if (flying.size === 0) this.inFlight.delete(target);
     }
     this.adjust(target, 0, value.length);
     this.onAppended(target);
   }
 
-  /** Up to `limit` oldest durable hints for `target`, in append order. */
+  /**
+   * Up to `limit` oldest durable hints for `target`, in append order, stopping before the oldest
+   * append still in flight (a later hint may be durable before it).
+   */
   async peek(target: string, limit: number): Promise<StoredHint[]> {
     const out: StoredHint[] = [];
+    const flying = this.inFlight.get(target);
+    const floor = flying ? Math.min(...flying) : Infinity;
     const { gte, lt } = hintRange(target);
-    const it = this.kv.iterate({ gte, lt, limit });
+    const it = this.kv.iterate({ gte, lt: floor === Infinity ? lt : hintKey(target, floor), limit });
     try {
       for (let e = await it.next(); e; e = await it.next()) out.push(readHint(e.key, e.value));
     } finally {
