@@ -155,8 +155,11 @@ describe('StockTsdbCluster on a real control plane', () => {
     cp.kubectl(['delete', 'stsdb/market', '--wait=true', '--timeout=120s']);
     console.log(`kubectl delete returned after ${Date.now() - t} ms`);
     expect(cp.kubectl(['get', 'stsdb', 'market'], { allowFail: true }).code).not.toBe(0);
+    let lastLeft = '';
     await waitFor('owned objects garbage-collected', () => {
       const left = cp.kubectl(['get', 'statefulset,configmap,service,pdb,pods', '-l', 'app.kubernetes.io/instance=market', '-o', 'name']).stdout.trim();
+      if (left !== lastLeft) console.log(`${Date.now() - t} ms: left ${left.split('\n').join(' ')}`);
+      lastLeft = left;
       const placement = cp.kubectl(['get', 'configmap', 'market-placement'], { allowFail: true }).code;
       return left === '' && placement !== 0;
     });
