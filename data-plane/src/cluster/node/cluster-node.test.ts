@@ -105,6 +105,21 @@ describe('ClusterNode (in process)', () => {
     expect(n('n1').counters.hintsReplayed).toBe(2);
   });
 
+  it('stops hinting a target past its hint bound, so a long outage fails writes instead of filling the disk', async () => {
+    const t = new InProcessTransport();
+    const engine = await Engine.open({ dataDir: 'mem-cap', vnodes: V, workerThreads: 1 }, { kv: new MemoryKvStore() });
+    const n1 = await ClusterNode.open({ self: 'n1', engine, vnodes: V, consistency: 'quorum', transport: t, initialRing: RING, maxHintBytesPerTarget: 600 });
+    open.push(n1);
+    t.nodes.set('n1', n1);
+    const s = symbolOwnedBy('n1', 'n2');
+    await n1.write(batchOf(rows(s, 0, 10))); // n2 does not exist: hinted (~200 bytes)
+    await n1.write(batchOf(rows(s, 10, 10)));
+    const err = await n1.write(batchOf(rows(s, 20, 20))).catch((e) => e);
+    expect(err).toBeInstanceOf(OverloadError);
+    expect(err.message).toMatch(/hints for n2 are full \(\d+ of 600 bytes\)/);
+    expect(n1.hints.pending('n2')).toBe(2);
+  });
+
   it('never acknowledges on hints alone, and fails with the vnode and both owners named', async () => {
     const { t, n } = await cluster({ n1: 'one' });
     const s = symbolOwnedBy('n2', 'n3');

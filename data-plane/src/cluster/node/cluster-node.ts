@@ -47,7 +47,12 @@ export interface ClusterNodeOptions {
   failuresToDown?: number;
   /** longest catch-up wait after a start (default 30 000 ms) */
   catchUpMaxWaitMs?: number;
+  /** hint bytes kept per unreachable target before its parts fail instead (default 4 GiB) */
+  maxHintBytesPerTarget?: number;
 }
+
+/** Default bound of hints per target: hours of a busy node's share of writes, far from a full disk. */
+const DEFAULT_MAX_HINT_BYTES = 4 * 1024 ** 3;
 
 /** A ring document whose epoch is not above the applied one (→ 409 through ConflictError). */
 export class RingEpochConflict extends ConflictError {
@@ -84,7 +89,7 @@ export class ClusterNode implements EngineApi {
     const common = { view, transport: o.transport, health: this.health, counters: this.counters };
     this.replayer = new HintReplayer({ ...common, hints, log: this.log });
     this.catchUp = new CatchUp({ ...common, self: o.self, log: this.log, maxWaitMs: o.catchUpMaxWaitMs });
-    this.writer = new WriteCoordinator({ ...common, self: o.self, level: o.consistency, local: o.engine, hints });
+    this.writer = new WriteCoordinator({ ...common, self: o.self, level: o.consistency, local: o.engine, hints, maxHintBytes: o.maxHintBytesPerTarget ?? DEFAULT_MAX_HINT_BYTES });
     this.reader = new ReadRouter({
       ...common,
       self: o.self,

@@ -32,6 +32,9 @@ export interface WriteCoordinatorDeps {
   health: PeerHealth;
   hints: HintStore;
   counters: ClusterCounters;
+  /** bytes of hints kept per target; past it a part for that target fails instead (bounds the
+   *  disk a long outage can fill; the write then misses quorum at RF 2 and the client retries) */
+  maxHintBytes: number;
 }
 
 /** Coordinates client writes; stateless apart from its deps. */
@@ -105,6 +108,10 @@ export class WriteCoordinator {
   }
 
   private async hint(node: string, record: Uint8Array, why: string): Promise<SendOutcome> {
+    const held = this.d.hints.bytes(node);
+    if (held + record.length > this.d.maxHintBytes) {
+      return { kind: 'failed', why: `${why}; hints for ${node} are full (${held} of ${this.d.maxHintBytes} bytes)` };
+    }
     try {
       await this.d.hints.append(node, record);
       this.d.counters.hintsStored++;
