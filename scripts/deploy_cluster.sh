@@ -95,6 +95,7 @@ case "$action" in
       sleep 0.5
     done
     stop_node "$target"
+    curl -fsS -XPUT "http://$consul/v1/agent/service/deregister/$target" >/dev/null || true
     echo "$target removed" ;;
   stop)
     for d in "$run_dir"/node-*; do [ -d "$d" ] && stop_node "$(basename "$d")"; done

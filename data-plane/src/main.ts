@@ -95,10 +95,16 @@ async function run(config: StockTsdbConfig, configPath: string, logger: Logger):
   logger.info('stock-tsdb started', { version: VERSION, data: `${host}:${server.dataPort}`, metrics, config: configPath, data_dir: config.storage.data_dir, pid: process.pid });
   // Stable, parseable line for scripts and the test helper (ports may have been chosen by the OS).
   process.stdout.write(`stock-tsdb ${VERSION} listening data=${host}:${server.dataPort} metrics=${metrics}\n`);
-  return waitForSignal(server, api, logger);
+  try {
+    await cluster?.start({ dataPort: server.dataPort, metricsPort: server.metricsPort });
+  } catch (err) {
+    // The node still serves (peers can push its ring); membership retries are the operator's call.
+    logger.error('cannot join cluster membership', { node: config.cluster.node_id, err: err as Error });
+  }
+  return waitForSignal(server, api, logger, () => cluster?.stop());
 }
 
-function waitForSignal(server: RunningServer, engine: EngineApi, logger: Logger): Promise<number> {
+function waitForSignal(server: RunningServer, engine: EngineApi, logger: Logger, beforeClose: () => Promise<void> | undefined = () => undefined): Promise<number> {
   return new Promise((resolveExit) => {
     let stopping = false;
     const stop = async (signal: string) => {
@@ -110,6 +116,7 @@ function waitForSignal(server: RunningServer, engine: EngineApi, logger: Logger)
       stopping = true;
       logger.info('shutting down', { signal });
       const t0 = Date.now();
+      await Promise.resolve(beforeClose()).catch((err) => logger.warn('leaving cluster membership failed', { err: err as Error }));
       const drained = await server.stop(SHUTDOWN_TIMEOUT_MS);
       try {
         await engine.close();

@@ -11,6 +11,8 @@ import { registerAdminRingRoutes } from './admin-ring-routes.ts';
 import { registerClusterMetrics } from './cluster-metrics.ts';
 import { ClusterNode, type LocalEngine } from './cluster-node.ts';
 import { ClusterToken } from './cluster-token.ts';
+import type { Engine } from '../../storage/engine.ts';
+import { openRebalance, type RebalanceRuntime } from '../rebalance/cluster-extensions.ts';
 import { registerInternalRoutes } from './internal-routes.ts';
 import { HttpPeerClient } from './peer-client.ts';
 import { staticRing } from './static-ring.ts';
@@ -21,6 +23,12 @@ export interface ClusterRuntime {
   node: ClusterNode;
   registry: Registry;
   extendApp: (app: Hono<DataEnv>, deps: DataAppDeps) => void;
+  /** vnode handoff jobs and, with provider "consul", the Consul coordinator */
+  rebalance: RebalanceRuntime;
+  /** call once the server listens: resumes handoffs, joins Consul membership */
+  start(ports: { dataPort: number; metricsPort: number | null }): Promise<void>;
+  /** leaves Consul membership (before the node is closed) */
+  stop(): Promise<void>;
 }
 
 /**
@@ -28,7 +36,7 @@ export interface ClusterRuntime {
  * node starts from the same planned ring; otherwise the ring comes from the persisted copy or
  * `PUT /admin/ring` (Consul- and operator-driven membership push it the same way).
  */
-export async function openClusterNode(o: { config: StockTsdbConfig; engine: LocalEngine; logger: Logger }): Promise<ClusterRuntime> {
+export async function openClusterNode(o: { config: StockTsdbConfig; engine: Engine; logger: Logger }): Promise<ClusterRuntime> {
   const { cluster, storage, network } = o.config;
   const token = new ClusterToken(cluster.token);
   const initialRing =
@@ -47,10 +55,15 @@ export async function openClusterNode(o: { config: StockTsdbConfig; engine: Loca
   const registry = new Registry();
   registerClusterMetrics(registry, node);
   if (!node.ringDoc) o.logger.info('cluster: no ring yet; waiting for PUT /admin/ring', { node: cluster.node_id });
+  const rebalance = openRebalance({ config: o.config, engine: o.engine, node, token, log: (level, msg, f) => o.logger[level](msg, f) });
   return {
     node,
     registry,
+    rebalance,
+    start: (ports) => rebalance.start(ports),
+    stop: () => rebalance.stop(),
     extendApp: (app, deps) => {
+      rebalance.extendApp(app, deps);
       // A peer's part of one client write is a binary WAL record: about the size of the JSON
       // it came from, but line protocol can be denser, hence the headroom.
       registerInternalRoutes(app, { node, token, maxBodyBytes: network.max_body_size * 4 });

@@ -76,12 +76,14 @@ export class ConsulCoordinator {
     throw new ConflictError('could not record the leave request (Consul KV kept changing)');
   }
 
-  /** Stops the loops and withdraws the registration. */
+  /**
+   * Stops the loops. The registration stays: a stopped or restarting node is still a member (its
+   * check turns critical and it gets hints); only an explicit leave moves data away from it.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort();
     await Promise.allSettled(this.loops);
-    await this.o.consul.deregisterService(this.o.self.id).catch(() => {});
   }
 
   private async watchRing(): Promise<void> {

@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startConsulAgent, type ConsulAgent } from '../tools/consul/consul-agent.ts';
+import { freePort, startServer, type ServerProcess } from '../helpers/server-process.ts';
+
+const TOKEN = 'rebalance-test-token';
+const ROWS = 50;
+const T0 = 1_700_000_000;
+const SYMBOLS = 40;
+
+interface Ring {
+  epoch: number;
+  pending: unknown[];
+  /** compact form: owners are indexes into nodes */
+  placement: { nodes: string[]; owners: number[][] } | null;
+}
+
+/** Vnode replicas each node holds in a ring answer. */
+function replicasPerNode(r: Ring): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const os of r.placement!.owners) for (const i of os) out.set(r.placement!.nodes[i], (out.get(r.placement!.nodes[i]) ?? 0) + 1);
+  return out;
+}
+
+/** Batch k: ROWS rows of symbol k % SYMBOLS at timestamps unique to k. */
+function batch(k: number) {
+  return {
+    symbol: `stock.SH.${600000 + (k % SYMBOLS)}`,
+    rows: Array.from({ length: ROWS }, (_, i) => ({ timestamp: T0 + i * 1000 + Math.floor(k / SYMBOLS), close: 10 + (k % 997) / 100, volume: 100 * (k + 1) })),
+  };
+}
+
+describe('cluster membership from Consul: grow 3 → 5 and shrink 5 → 3 while writing', () => {
+  let consul: ConsulAgent;
+  const nodes = new Map<string, ServerProcess>();
+
+  async function startNode(i: number): Promise<ServerProcess> {
+    const host = `127.0.0.${10 + i}`;
+    const port = await freePort(host);
+    const s = await startServer({
+      host,
+      port,
+      config: {
+        storage: { vnodes: 64, replication_factor: 2, head_idle_seal: 1 },
+        cluster: {
+          enabled: true,
+          node_id: `node-${i}`,
+          advertise_address: `${host}:${port}`,
+          token: TOKEN,
+          name: 'it',
+          consistency: 'quorum',
+          rebalance_max_moves: 16,
+          service_discovery: { provider: 'consul', servers: [consul.address], health_check_interval: 5 },
+        },
+      },
+    });
+    nodes.set(`node-${i}`, s);
+    return s;
+  }
+
+  async function ring(s: ServerProcess): Promise<Ring> {
+    const r = await fetch(`${s.dataUrl}/admin/ring`, { headers: { 'X-Cluster-Token': TOKEN } });
+    return (await r.json()) as Ring;
+  }
+
+  async function waitForRing(want: string[], timeoutMs = 90_000): Promise<void> {
+    const t0 = Date.now();
+    for (;;) {
+      const views = await Promise.all([...nodes.values()].map(ring));
+      // Settled = nothing pending, every node on the same epoch, and the wanted nodes (only they)
+      // hold the replicas evenly (between steps the ring lists every node already).
+      const ok = views.every((v) => {
+        if (!v.placement || v.pending.length !== 0 || v.epoch !== views[0].epoch) return false;
+        const per = replicasPerNode(v);
+        const counts = want.map((id) => per.get(id) ?? 0);
+        return [...per.keys()].sort().join() === want.join() && Math.max(...counts) - Math.min(...counts) <= 1;
+      });
+      if (ok) return;
+      if (Date.now() - t0 > timeoutMs) throw new Error(`ring did not settle on ${want}: ${JSON.stringify(views.map((v) => [v.epoch, v.placement?.nodes, v.pending.length]))}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
+  beforeAll(async () => {
+    consul = await startConsulAgent();
+  }, 600_000);
+
+  afterAll(async () => {
+    stopLoad();
+    await new Promise((r) => setTimeout(r, 200));
+    for (const s of nodes.values()) await s.stop().catch(() => {});
+    for (const s of nodes.values()) s.cleanup();
+    await consul?.stop();
+  });
+
+  let stopLoad = () => {};
+  it('keeps every acknowledged row readable and every read answered', async () => {
+    for (const i of [1, 2, 3]) await startNode(i);
+    await waitForRing(['node-1', 'node-2', 'node-3']);
+    const healthy = await (await fetch(`${consul.httpUrl}/v1/health/service/stock-tsdb?passing`)).json();
+    expect((healthy as unknown[]).length).toBe(3);
+
+    let acked = 0;
+    let failedReads = 0;
+    let stop = false;
+    stopLoad = () => (stop = true);
+    const coordinators = () => [...nodes.values()].slice(0, 3); // nodes 1–3 stay throughout
+    const writer = (async () => {
+      for (let k = 0; !stop; k++) {
+        const s = coordinators()[k % 3];
+        const res = await fetch(`${s.dataUrl}/v1/write`, { method: 'POST', body: JSON.stringify(batch(k)) });
+        if (res.status === 200) acked = k + 1;
+        else throw new Error(`write ${k} → ${res.status} ${await res.text()}`);
+      }
+    })();
+    const reader = (async () => {
+      for (let k = 0; !stop; k++) {
+        const s = coordinators()[k % 3];
+        const res = await fetch(`${s.dataUrl}/v1/query?symbol=stock.SH.${600000 + (k % SYMBOLS)}&start=${T0}&end=${T0 + ROWS * 1000}`);
+        if (res.status !== 200) failedReads++;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+
+    while (acked < 100) await new Promise((r) => setTimeout(r, 50));
+    await startNode(4);
+    await startNode(5);
+    await waitForRing(['node-1', 'node-2', 'node-3', 'node-4', 'node-5']);
+    // The new nodes now hold their share of the 64 × 2 replicas (25 or 26 each).
+    const grown = replicasPerNode(await ring(nodes.get('node-1')!));
+    for (const id of ['node-4', 'node-5']) expect(grown.get(id), id).toBeGreaterThanOrEqual(25);
+    const grownAt = acked;
+    while (acked < grownAt + 50) await new Promise((r) => setTimeout(r, 50));
+    for (const id of ['node-4', 'node-5']) {
+      const res = await fetch(`${nodes.get(id)!.dataUrl}/admin/leave`, { method: 'POST', headers: { 'X-Cluster-Token': TOKEN } });
+      expect(res.status).toBe(200);
+    }
+    await waitForRing(['node-1', 'node-2', 'node-3']);
+    while (acked < grownAt + 100) await new Promise((r) => setTimeout(r, 50));
+    stop = true;
+    await Promise.all([writer, reader]);
+    for (const id of ['node-4', 'node-5']) {
+      await nodes.get(id)!.stop();
+      nodes.get(id)!.cleanup();
+      nodes.delete(id);
+    }
+
+    expect(failedReads).toBe(0);
+    // Every acknowledged batch, through every remaining node.
+    for (const s of nodes.values()) {
+      const seen = new Map<number, number>();
+      for (let sym = 0; sym < SYMBOLS; sym++) {
+        const res = await fetch(`${s.dataUrl}/v1/query?symbol=stock.SH.${600000 + sym}&start=${T0}&end=${T0 + ROWS * 1000}&fields=volume`);
+        const body = (await res.json()) as { rows: [number, number][] };
+        for (const [, volume] of body.rows) seen.set(volume / 100 - 1, (seen.get(volume / 100 - 1) ?? 0) + 1);
+      }
+      for (let k = 0; k < acked; k++) expect(seen.get(k), `batch ${k} via ${s.host}`).toBe(ROWS);
+    }
+  }, 300_000);
+});
