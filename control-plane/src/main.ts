@@ -12,7 +12,8 @@
  * --identity [POD_NAME] (default hostname), --cluster-domain [CLUSTER_DOMAIN] (cluster.local),
  * --cluster-token-file [CLUSTER_TOKEN_FILE] (the data plane's cluster.token, for its admin API;
  * default none), --member-address [MEMBER_ADDRESS] dns|pod-ip (how the ring addresses nodes;
- * default dns: the headless Service's pod names).
+ * default dns: the headless Service's pod names), --handoff-grace-ms [HANDOFF_GRACE_MS] (how long
+ * old owners keep a moved vnode after the flip so in-flight reads finish; default 5000).
  * Logs JSON lines on stdout. Exit: 0 on SIGTERM/SIGINT, 1 on lost leadership or a start failure,
  * 2 on a bad command line.
  */
@@ -31,6 +32,7 @@ const FLAGS: Record<string, string> = {
   '--cluster-domain': 'CLUSTER_DOMAIN',
   '--cluster-token-file': 'CLUSTER_TOKEN_FILE',
   '--member-address': 'MEMBER_ADDRESS',
+  '--handoff-grace-ms': 'HANDOFF_GRACE_MS',
 };
 
 function parseArgs(argv: string[]): Record<string, string | undefined> {
@@ -69,6 +71,7 @@ async function main(): Promise<number> {
     api: new ClientNodeKubeApi(kc),
     admin: new HttpDataPlaneAdmin(token),
     memberAddress,
+    graceMs: args['--handoff-grace-ms'] ? Number(args['--handoff-grace-ms']) : undefined,
     log,
     watchNamespace: args['--namespace'],
     leaseNamespace: args['--lease-namespace'] ?? 'stock-tsdb-system',

@@ -31,6 +31,8 @@ export interface OperatorOptions {
   clusterDomain?: string;
   /** How the ring addresses nodes (see ReconcilerDeps.memberAddress). */
   memberAddress?: 'dns' | 'pod-ip';
+  /** Old owners keep moved vnodes this long after a flip, ms. */
+  graceMs?: number;
   /** Relist period of every watch, ms (default 5 min). */
   relistMs?: number;
 }
@@ -59,7 +61,7 @@ export class Operator {
       onEvent: (c, e) => opts.log(e.type === 'Warning' ? 'warn' : 'info', `event ${e.reason}: ${e.message}`, { cluster: key(c) }),
     });
     this.runners = new RebalanceRunners(opts.admin, (msg, extra) => opts.log('info', `rebalance: ${msg}`, extra));
-    const reconciler = new Reconciler({ api: opts.api, admin: opts.admin, runners: this.runners, events, log: opts.log, clusterDomain: opts.clusterDomain, memberAddress: opts.memberAddress });
+    const reconciler = new Reconciler({ api: opts.api, admin: opts.admin, runners: this.runners, events, log: opts.log, clusterDomain: opts.clusterDomain, memberAddress: opts.memberAddress, graceMs: opts.graceMs });
     this.queue = new WorkQueue((k) => reconciler.reconcile(k), {
       concurrency: 2,
       onError: (k, err, failures) => {

@@ -18,7 +18,7 @@ export interface OperatorProcess {
 
 /** Starts the operator and waits for its "watches synced" log line. */
 export async function startOperator(cp: ControlPlane, opts: { timeoutMs?: number } = {}): Promise<OperatorProcess> {
-  const proc = spawn(join(REPO_ROOT, 'node_modules/.bin/bun'), ['control-plane/src/main.ts', '--kubeconfig', cp.operatorKubeconfig, '--lease-namespace', OPERATOR_NAMESPACE, '--identity', 'e2e-operator', '--member-address', 'pod-ip'], {
+  const proc = spawn(join(REPO_ROOT, 'node_modules/.bin/bun'), ['control-plane/src/main.ts', '--kubeconfig', cp.operatorKubeconfig, '--lease-namespace', OPERATOR_NAMESPACE, '--identity', 'e2e-operator', '--member-address', 'pod-ip', '--handoff-grace-ms', '500'], {
     cwd: REPO_ROOT,
     env: { ...process.env, NODE_EXTRA_CA_CERTS: cp.caFile },
     stdio: ['ignore', 'pipe', 'pipe'],

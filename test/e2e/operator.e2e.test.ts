@@ -124,16 +124,40 @@ describe('StockTsdbCluster on a real control plane', () => {
     expect(((await q.json()) as { rows: unknown[] }).rows.length).toBe(50);
   });
 
+  test('kubectl scale to 5: new pods receive vnodes by handoff; every row stays readable; status follows', async () => {
+    // Bigger steps than the sample's 50 keep the test short (800 replica moves = 4 steps).
+    cp.kubectl(['patch', 'stsdb/market', '--type=merge', '-p', '{"spec":{"rebalance":{"maxVnodesPerStep":200}}}']);
+    cp.kubectl(['scale', 'stsdb/market', '--replicas=5']);
+    const c = await waitFor('5 data-bearing replicas, ring settled', () => {
+      const c = cluster();
+      return c.status?.replicas === 5 && c.status?.phase === 'Running' ? c : null;
+    }, 240_000);
+    expect(c.status.readyReplicas).toBe(5);
+    expect(c.status.ringEpoch).toBeGreaterThan(1);
+    expect(c.status.rebalance).toMatchObject({ vnodesMoved: 800, vnodesTotal: 800, progress: '800/800' });
+    const ring = JSON.parse(JSON.parse(cp.kubectl(['get', 'configmap', 'market-placement', '-o', 'json']).stdout).data['ring.json']);
+    expect(ring.placement.nodes).toEqual(['market-0', 'market-1', 'market-2', 'market-3', 'market-4']);
+    expect(ring.pending).toEqual([]);
+    // The rows written before the scale are readable through every node.
+    for (const n of ring.placement.nodes as string[]) {
+      const q = await fetch(`${runner.pod(n)!.url}/v1/query?symbol=stock.SH.600519&start=1700000000&end=1700000100`);
+      expect(q.status).toBe(200);
+      expect(((await q.json()) as { rows: unknown[] }).rows.length).toBe(50);
+    }
+    const events = cp.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=market', '-o', 'json']).stdout;
+    expect(events).toContain('RebalancePlanned');
+  }, 300_000);
+
   test('kubectl scale --replicas=1 is refused by the schema (replicas < replicationFactor); immutable fields stay', () => {
     const r = cp.kubectl(['scale', 'stsdb/market', '--replicas=1'], { allowFail: true });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('replicas must be at least replicationFactor');
-    const rf = cp.kubectl(['patch', 'stsdb/market', '--type=merge', '-p', '{"spec":{"replicationFactor":3,"replicas":3}}'], { allowFail: true });
+    const rf = cp.kubectl(['patch', 'stsdb/market', '--type=merge', '-p', '{"spec":{"replicationFactor":3}}'], { allowFail: true });
     expect(rf.code).not.toBe(0);
     expect(rf.stderr).toContain('replicationFactor is immutable');
     const vn = cp.kubectl(['patch', 'stsdb/market', '--type=merge', '-p', '{"spec":{"vnodes":2000}}'], { allowFail: true });
     expect(vn.stderr).toContain('vnodes is immutable');
-    expect(cluster().spec).toMatchObject({ replicas: 3, replicationFactor: 2, vnodes: 1000 });
+    expect(cluster().spec).toMatchObject({ replicas: 5, replicationFactor: 2, vnodes: 1000 });
   });
 
   test('paused: true freezes the StatefulSet; unpausing applies the change', async () => {
