@@ -1,0 +1,62 @@
+/**
+ * Static membership with REAL node processes: two nodes whose config lists both
+ * (`cluster.service_discovery.provider = "static"`, `cluster.members`) compute the same epoch-1
+ * ring without any push, replicate writes at RF 2, and guard the internal API with the cluster
+ * token.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { get, post, type QueryAnswer } from '../helpers/http-calls.ts';
+import { freePort, startServer, stopAll, type ServerProcess } from '../helpers/server-process.ts';
+
+const TOKEN = 'static-secret';
+const started: ServerProcess[] = [];
+afterAll(async () => {
+  await stopAll();
+  for (const s of started) s.cleanup();
+});
+
+describe('cluster with static membership (2 real nodes, RF 2)', () => {
+  it('routes by the ring computed from cluster.members on every node, and refuses internal calls without the token', async () => {
+    const hosts = ['127.0.0.6', '127.0.0.7'];
+    const ports = await Promise.all(hosts.map((h) => freePort(h)));
+    const members = hosts.map((h, i) => ({ id: `s${i + 1}`, address: `${h}:${ports[i]}` }));
+    const nodes = await Promise.all(
+      members.map((m, i) =>
+        startServer({
+          host: hosts[i],
+          port: ports[i],
+          config: { cluster: { enabled: true, node_id: m.id, token: TOKEN, members, service_discovery: { provider: 'static' } }, storage: { replication_factor: 2, vnodes: 64 } },
+        }),
+      ),
+    );
+    started.push(...nodes);
+    const [a, b] = nodes as [ServerProcess, ServerProcess];
+    const rings = await Promise.all(nodes.map(async (s) => (await get(`${s.dataUrl}/admin/ring`, { 'X-Cluster-Token': TOKEN })).json));
+    expect(rings.map((r) => [r.node_id, r.epoch])).toEqual([['s1', 1], ['s2', 1]]);
+    expect(rings[0].placement).toEqual(rings[1].placement);
+    expect(rings[0].placement.owners.every((os: number[]) => os.length === 2)).toBe(true);
+
+    const w = await post(`${a.dataUrl}/v1/write`, { symbol: 'st.SZ.000001', rows: [{ timestamp: 1700000000, price: 10.5, volume: 100 }] });
+    expect(w.status, w.text).toBe(200);
+    for (const s of nodes) {
+      // both nodes own every vnode at RF 2 with 2 nodes: each one's own engine has the row
+      const local = await post(`${s.dataUrl}/internal/v1/read`, { op: 'range', query: { symbol: 'st.SZ.000001', start: 0, end: 2e15 } }, { 'X-Cluster-Token': TOKEN });
+      expect(local.status, local.text).toBe(200);
+      expect(Buffer.from(local.json.data.ts, 'base64').length).toBe(8);
+    }
+    const q = await get<QueryAnswer>(`${b.dataUrl}/v1/query?symbol=st.SZ.000001&start=0&end=2000000000`);
+    expect(q.json.rows).toEqual([[1700000000, 10.5, 100]]);
+
+    const noToken = await post(`${a.dataUrl}/internal/v1/read`, { op: 'latest', query: { symbols: ['x'] } });
+    expect(noToken.status).toBe(401);
+    expect((await get(`${a.dataUrl}/internal/v1/hints?target=s2`, { 'X-Cluster-Token': 'wrong' })).status).toBe(401);
+    // caught up once the peer answered that it holds no hints for it (a poll every 250 ms)
+    for (let t0 = Date.now(); !(await get(`${a.dataUrl}/admin/ring`, { 'X-Cluster-Token': TOKEN })).json.ready; ) {
+      if (Date.now() - t0 > 10_000) throw new Error('s1 never caught up');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const metrics = (await get(`${a.metricsUrl}/metrics`)).text;
+    expect(metrics).toMatch(/^stock_tsdb_cluster_vnodes_owned 64$/m);
+    expect(metrics).toMatch(/^stock_tsdb_cluster_ready 1$/m);
+  });
+});
