@@ -18,7 +18,7 @@ describe('requiredAcks()', () => {
 describe('vnodeShortfall() counts owners, hints toward one/quorum but never alone', () => {
   const owners = ['n1', 'n2'];
   const check = (level: 'one' | 'quorum' | 'all', o1: SendOutcome, o2: SendOutcome) =>
-    vnodeShortfall(level, 7, owners, (n) => (n === 'n1' ? o1 : o2));
+    vnodeShortfall(level, { vnode: 7, owners, outcome: (n) => (n === 'n1' ? o1 : o2) });
   it.each([
     // level, n1, n2, acknowledged?
     ['one', A, A, true], ['one', A, F, true], ['one', H, H, false], ['one', F, F, false], ['one', A, H, true],

@@ -26,11 +26,15 @@ export function requiredAcks(level: Consistency, owners: number): number {
   return Math.floor(owners / 2) + 1;
 }
 
-/**
- * Why a vnode's write is not acknowledged at `level`, or null when it is.
- * `outcome(node)` is the outcome of the part sent to that owner.
- */
-export function vnodeShortfall(level: Consistency, vnode: number, owners: readonly string[], outcome: (node: string) => SendOutcome): string | null {
+/** One vnode of a write: its owners and what became of the part sent to each. */
+export interface VnodeSends {
+  vnode: number;
+  owners: readonly string[];
+  outcome: (node: string) => SendOutcome;
+}
+
+/** Why a vnode's write is not acknowledged at `level`, or null when it is. */
+export function vnodeShortfall(level: Consistency, { vnode, owners, outcome }: VnodeSends): string | null {
   const need = requiredAcks(level, owners.length);
   let acked = 0;
   let hinted = 0;

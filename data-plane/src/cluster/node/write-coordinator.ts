@@ -50,7 +50,7 @@ export class WriteCoordinator {
     const view = this.d.view();
     if (!view) throw new OverloadError('cluster: no ring applied yet (PUT /admin/ring or cluster.members); cannot route writes', 5, 503);
     if (batch.rowCount === 0) return { written: 0 };
-    const plan = splitWrite(batch, view.vnodes, (v) => ({ owners: view.owners(v), pending: view.pendingTargets(v) }));
+    const plan = splitWrite(batch, { vnodes: view.vnodes, targetsOf: (v) => ({ owners: view.owners(v), pending: view.pendingTargets(v) }) });
     const outcomes = new Map<string, SendOutcome>();
     let callerFault: unknown;
     await Promise.all(
@@ -66,7 +66,7 @@ export class WriteCoordinator {
     if (callerFault !== undefined) throw callerFault;
     const shortfalls: string[] = [];
     for (const [vnode, t] of plan.vnodes) {
-      const s = vnodeShortfall(this.d.level, vnode, t.owners, (n) => outcomes.get(n)!);
+      const s = vnodeShortfall(this.d.level, { vnode, owners: t.owners, outcome: (n) => outcomes.get(n)! });
       if (s) shortfalls.push(s);
     }
     if (shortfalls.length) {

@@ -14,7 +14,7 @@ describe('splitWrite()', () => {
   it('sends each series to every owner and pending receiver of its vnode, one batch per node', () => {
     const symbols = Array.from({ length: 40 }, (_, i) => `stock.SH.${600000 + i}`);
     const batch = batchOf(...symbols.map((s, i) => rows(s, 1 + (i % 4))));
-    const plan = splitWrite(batch, V, targetsOf);
+    const plan = splitWrite(batch, { vnodes: V, targetsOf });
     for (const s of batch.series) {
       const v = vnodeOf(s.symbol, V);
       const want = [...targetsOf(v).owners, ...targetsOf(v).pending].sort();
@@ -30,7 +30,7 @@ describe('splitWrite()', () => {
 
   it('keeps the series order within a node and asks the ring once per vnode', () => {
     let asked = 0;
-    const plan = splitWrite(batchOf(rows('a', 1), rows('a', 2), rows('b', 1)), V, (v) => (asked++, { owners: ['x'], pending: [] }));
+    const plan = splitWrite(batchOf(rows('a', 1), rows('a', 2), rows('b', 1)), { vnodes: V, targetsOf: () => (asked++, { owners: ['x'], pending: [] }) });
     expect(plan.byNode.get('x')!.series.map((s) => `${s.symbol}${s.ts.length}`)).toEqual(['a1', 'a2', 'b1']);
     expect(asked).toBe(new Set([vnodeOf('a', V), vnodeOf('b', V)]).size);
   });

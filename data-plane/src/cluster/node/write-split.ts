@@ -23,10 +23,11 @@ export interface WritePlan {
 }
 
 /**
- * Plans the sends of `batch` over `vnodes` vnodes, with `targetsOf(vnode)` from the ring.
- * Series keep their order within each node's batch.
+ * Plans the sends of `batch` over a ring of `vnodes` vnodes, with `targetsOf(vnode)` from the
+ * ring. Series keep their order within each node's batch.
  */
-export function splitWrite(batch: WriteBatch, vnodes: number, targetsOf: (vnode: number) => VnodeTargets): WritePlan {
+export function splitWrite(batch: WriteBatch, ring: { vnodes: number; targetsOf: (vnode: number) => VnodeTargets }): WritePlan {
+  const { vnodes, targetsOf } = ring;
   const byNode = new Map<string, WriteBatch>();
   const seen = new Map<number, VnodeTargets>();
   for (const s of batch.series) {
