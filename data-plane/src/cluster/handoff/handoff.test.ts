@@ -11,6 +11,7 @@ import { Engine } from '../../storage/engine.ts';
 import { vnodeOf } from '../../storage/vnode-of.ts';
 import { registerHandoffRoutes } from './handoff-routes.ts';
 import { PullJobs } from './pull-jobs.ts';
+import { verifyReplicas } from './verify-replicas.ts';
 
 const S = 1e6;
 const T0 = 1_700_000_000 * S;
@@ -56,6 +57,8 @@ describe('vnode handoff over HTTP (pull, resume, verify)', () => {
   let src: Engine;
   let dst: Engine;
   let jobs: PullJobs;
+  let srcJobs: PullJobs;
+  const urls: string[] = [];
   const breaker = { n: 0 };
 
   beforeAll(async () => {
@@ -72,12 +75,12 @@ describe('vnode handoff over HTTP (pull, resume, verify)', () => {
         if (c.req.header('x-cluster-token') !== TOKEN) return c.json({ error: { code: 'unauthorized', message: 'cluster token' } }, 401);
         await next();
       };
-      const j = new PullJobs(engine, { urlOf: () => urls[0], headers: () => ({ 'x-cluster-token': TOKEN }) }, { bytesPerSecond: 0, maxAttempts: 5 });
+      const j = new PullJobs(engine, { urlOf: (id) => urls[id === 'src' ? 0 : 1], headers: () => ({ 'x-cluster-token': TOKEN }) }, { bytesPerSecond: 0, maxAttempts: 5 });
       registerHandoffRoutes(app, { engine, jobs: j, requireInternal: requireToken, requireAdmin: async (_c, next) => next(), ownsOrReceives: () => false });
       return { app, jobs: j };
     });
     jobs = apps[1].jobs;
-    const urls: string[] = [];
+    srcJobs = apps[0].jobs;
     for (const a of apps) {
       const s = await serve(a.app, breaker);
       servers.push(s.server);
@@ -134,4 +137,25 @@ describe('vnode handoff over HTTP (pull, resume, verify)', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/from/);
   });
+
+  it('verify: finds replicas that diverged and repairs them to the union of their rows', async () => {
+    const symbol = 'stock.SH.688001';
+    const vnode = vnodeOf(symbol, 1000);
+    await src.write({ series: [rows(symbol, T0, 300, 3)], rowCount: 300 });
+    await dst.write({ series: [rows(symbol, T0, 300, 3)], rowCount: 300 });
+    // dst missed some writes (say it was down without hints); src missed others.
+    await src.write({ series: [rows(symbol, T0 + 1000 * S, 40, 4)], rowCount: 40 });
+    await dst.write({ series: [rows(symbol, T0 + 2000 * S, 25, 5)], rowCount: 25 });
+    const owners = Array.from({ length: 1000 }, (_, v) => (v === vnode ? ['src', 'dst'] : []));
+    const opts = { engine: src, self: 'src', owners, urlOf: (id: string) => urls[id === 'src' ? 0 : 1], headers: () => ({ 'x-cluster-token': TOKEN }), jobs: srcJobs };
+    const found = await verifyReplicas({ ...opts, repair: false });
+    expect(found.errors).toEqual([]);
+    expect(found.vnodesChecked).toBe(1);
+    expect(found.mismatches.map((m) => [m.vnode, m.peer, m.local.rows, m.remote.rows])).toEqual([[vnode, 'dst', 340, 325]]);
+    const fixed = await verifyReplicas({ ...opts, repair: true });
+    expect(fixed.mismatches[0].repaired).toBe(true);
+    const again = await verifyReplicas({ ...opts, repair: false });
+    expect(again.mismatches).toEqual([]);
+    expect((await dst.vnodes.digest(vnode)).rows).toBe(365);
+  }, 60_000);
 });

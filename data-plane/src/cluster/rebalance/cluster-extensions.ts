@@ -5,6 +5,7 @@ import type { Engine } from '../../storage/engine.ts';
 import { ConsulClient } from '../consul-client.ts';
 import { registerHandoffRoutes } from '../handoff/handoff-routes.ts';
 import { PullJobs } from '../handoff/pull-jobs.ts';
+import { verifyReplicas } from '../handoff/verify-replicas.ts';
 import type { ClusterNode } from '../node/cluster-node.ts';
 import { CLUSTER_TOKEN_HEADER, type ClusterToken } from '../node/cluster-token.ts';
 import { ConsulCoordinator } from './consul-coordinator.ts';
@@ -63,6 +64,21 @@ export function openRebalance(o: { config: StockTsdbConfig; engine: Engine; node
         return c.json({ leaving: o.node.self });
       });
       app.get('/admin/rebalance', admin, (c) => c.json({ progress: coordinator?.driver.progress ?? null, jobs: jobs.list() }));
+      // "Verify data sync state": compare this node's vnodes with their other owners; ?repair=1 fixes missing rows.
+      app.post('/admin/verify', admin, async (c) => {
+        const doc = o.node.ringDoc;
+        if (!doc) return c.json({ error: { code: 'no_ring', message: 'this node has no ring yet' } }, 409);
+        const report = await verifyReplicas({
+          engine: o.engine,
+          self: o.node.self,
+          owners: doc.placement.owners,
+          urlOf: (id) => `http://${doc.members.find((m) => m.id === id)?.address}`,
+          headers: () => ({ [CLUSTER_TOKEN_HEADER]: cluster.token }),
+          jobs,
+          repair: c.req.query('repair') === '1',
+        });
+        return c.json(report);
+      });
     },
     async start(ports) {
       await jobs.resumeAll();
