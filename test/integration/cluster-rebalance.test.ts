@@ -155,5 +155,13 @@ describe('cluster membership from Consul: grow 3 → 5 and shrink 5 → 3 while 
       }
       for (let k = 0; k < acked; k++) expect(seen.get(k), `batch ${k} via ${s.host}`).toBe(ROWS);
     }
+    // The replicas agree vnode by vnode (counts and checksums), as the admin command reports.
+    for (const s of nodes.values()) {
+      const res = await fetch(`${s.dataUrl}/admin/verify`, { method: 'POST', headers: { 'X-Cluster-Token': TOKEN } });
+      const report = (await res.json()) as { vnodesChecked: number; mismatches: unknown[]; errors: string[] };
+      expect(report.errors, s.host).toEqual([]);
+      expect(report.mismatches, s.host).toEqual([]);
+      expect(report.vnodesChecked).toBeGreaterThan(30);
+    }
   }, 300_000);
 });
