@@ -148,6 +148,27 @@ describe('StockTsdbCluster on a real control plane', () => {
     expect(events).toContain('RebalancePlanned');
   }, 300_000);
 
+  test('kubectl scale back to 3: leaving pods are drained first, then removed; every row stays readable', async () => {
+    cp.kubectl(['scale', 'stsdb/market', '--replicas=3']);
+    const c = await waitFor('3 replicas, ring settled, pods 3 and 4 gone', () => {
+      const c = cluster();
+      return c.status?.replicas === 3 && c.status?.phase === 'Running' && runner.running().length === 3 ? c : null;
+    }, 240_000);
+    expect(c.status.rebalance).toMatchObject({ vnodesMoved: 800, vnodesTotal: 800 });
+    expect(runner.running()).toEqual(['market-0', 'market-1', 'market-2']);
+    const sts = JSON.parse(cp.kubectl(['get', 'statefulset', 'market', '-o', 'json']).stdout);
+    expect(sts.spec.replicas).toBe(3);
+    const ring = JSON.parse(JSON.parse(cp.kubectl(['get', 'configmap', 'market-placement', '-o', 'json']).stdout).data['ring.json']);
+    expect(ring.placement.nodes).toEqual(['market-0', 'market-1', 'market-2']);
+    for (const n of ring.placement.nodes as string[]) {
+      const q = await fetch(`${runner.pod(n)!.url}/v1/query?symbol=stock.SH.600519&start=1700000000&end=1700000100`);
+      expect(((await q.json()) as { rows: unknown[] }).rows.length).toBe(50);
+    }
+    const events = cp.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=market', '-o', 'json']).stdout;
+    expect(events).toContain('Draining');
+    expect(events).toContain('ScalingDown');
+  }, 300_000);
+
   test('kubectl scale --replicas=1 is refused by the schema (replicas < replicationFactor); immutable fields stay', () => {
     const r = cp.kubectl(['scale', 'stsdb/market', '--replicas=1'], { allowFail: true });
     expect(r.code).not.toBe(0);
@@ -157,7 +178,7 @@ describe('StockTsdbCluster on a real control plane', () => {
     expect(rf.stderr).toContain('replicationFactor is immutable');
     const vn = cp.kubectl(['patch', 'stsdb/market', '--type=merge', '-p', '{"spec":{"vnodes":2000}}'], { allowFail: true });
     expect(vn.stderr).toContain('vnodes is immutable');
-    expect(cluster().spec).toMatchObject({ replicas: 5, replicationFactor: 2, vnodes: 1000 });
+    expect(cluster().spec).toMatchObject({ replicas: 3, replicationFactor: 2, vnodes: 1000 });
   });
 
   test('paused: true freezes the StatefulSet; unpausing applies the change', async () => {

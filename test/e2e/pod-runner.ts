@@ -9,7 +9,8 @@
  * - ports are the container's (6379 data, 9090 metrics) on the pod's own address, so the
  *   operator reaches pods at podIP:6379 exactly as in a real cluster;
  * - each PVC (`data-<pod>`) is a directory that outlives pod restarts;
- * - readiness is the pod's /health answer, re-checked every second; a process that exits is
+ * - readiness is the pod's /health answer (2 s timeout, like a kubelet probe's default 1 s plus
+ *   headroom for 2 shared cores), re-checked every second; a process that exits is
  *   restarted (restartPolicy Always) and the pod reported not Ready meanwhile;
  * - a pod being deleted gets SIGTERM, then the runner confirms the deletion (grace period 0).
  */
@@ -172,7 +173,8 @@ export class PodRunner {
   private async checkHealth(): Promise<void> {
     for (const [name, run] of this.pods) {
       if (!run.proc || run.proc.exitCode !== null || run.stopping) continue;
-      const ok = await probe(`http://${run.ip}:9090/health`);
+      const { ok, detail } = await probe(`http://${run.ip}:9090/health`);
+      if (!ok && run.ready) run.output += `\n[runner] readiness probe failed: ${detail}\n`;
       if (ok !== run.ready) {
         run.ready = ok;
         await this.reportStatus(name, run, ok).catch(() => {});
@@ -207,14 +209,16 @@ export class PodRunner {
  * An HTTP readiness probe like the kubelet's: a fresh connection each time, closed after the
  * answer. (A keep-alive pool would hold idle connections that a SIGTERM'd server waits for.)
  */
-function probe(url: string): Promise<boolean> {
+function probe(url: string): Promise<{ ok: boolean; detail: string }> {
   return new Promise((resolve) => {
-    const req = httpGet(url, { agent: false, timeout: 900, headers: { connection: 'close' } }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
+    const req = httpGet(url, { agent: false, timeout: 2000, headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ ok: res.statusCode === 200, detail: `${res.statusCode} ${body.slice(0, 300)}` }));
     });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
+    req.on('error', (e) => resolve({ ok: false, detail: e.message }));
+    req.on('timeout', () => req.destroy(new Error('timeout after 2 s')));
   });
 }
 
