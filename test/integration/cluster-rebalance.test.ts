@@ -33,12 +33,13 @@ describe('cluster membership from Consul: grow 3 → 5 and shrink 5 → 3 while 
   let consul: ConsulAgent;
   const nodes = new Map<string, ServerProcess>();
 
-  async function startNode(i: number): Promise<ServerProcess> {
-    const host = `127.0.0.${10 + i}`;
-    const port = await freePort(host);
+  async function startNode(i: number, o: { cluster?: string; hostBase?: number; dataDir?: string; port?: number; handoffBps?: number } = {}): Promise<ServerProcess> {
+    const host = `127.0.0.${(o.hostBase ?? 10) + i}`;
+    const port = o.port ?? (await freePort(host));
     const s = await startServer({
       host,
       port,
+      dataDir: o.dataDir,
       config: {
         storage: { vnodes: 64, replication_factor: 2, head_idle_seal: 1 },
         cluster: {
@@ -46,9 +47,10 @@ describe('cluster membership from Consul: grow 3 → 5 and shrink 5 → 3 while 
           node_id: `node-${i}`,
           advertise_address: `${host}:${port}`,
           token: TOKEN,
-          name: 'it',
+          name: o.cluster ?? 'it',
           consistency: 'quorum',
           rebalance_max_moves: 16,
+          handoff_bytes_per_sec: o.handoffBps ?? 0,
           service_discovery: { provider: 'consul', servers: [consul.address], health_check_interval: 5 },
         },
       },
@@ -90,9 +92,11 @@ describe('cluster membership from Consul: grow 3 → 5 and shrink 5 → 3 while 
     for (const s of nodes.values()) await s.stop().catch(() => {});
     for (const s of nodes.values()) s.cleanup();
     await consul?.stop();
+    for (const f of laterCleanups) f();
   });
 
   let stopLoad = () => {};
+  const laterCleanups: (() => void)[] = [];
   it('keeps every acknowledged row readable and every read answered', async () => {
     for (const i of [1, 2, 3]) await startNode(i);
     await waitForRing(['node-1', 'node-2', 'node-3']);
@@ -163,5 +167,54 @@ describe('cluster membership from Consul: grow 3 → 5 and shrink 5 → 3 while 
       expect(report.mismatches, s.host).toEqual([]);
       expect(report.vnodesChecked).toBeGreaterThan(30);
     }
+  }, 300_000);
+
+  it('a join interrupted by killing the receiver mid-copy resumes after its restart and loses nothing', async () => {
+    for (const s of nodes.values()) await s.stop().catch(() => {});
+    for (const s of nodes.values()) s.cleanup();
+    nodes.clear();
+    // A second cluster on the same Consul; copies throttled so the kill lands mid-copy.
+    const opts = { cluster: 'it2', hostBase: 30, handoffBps: 4000 };
+    for (const i of [1, 2, 3]) await startNode(i, opts);
+    await waitForRing(['node-1', 'node-2', 'node-3']);
+    let acked = 0;
+    for (let k = 0; k < 120; k++) {
+      const res = await fetch(`${nodes.get(`node-${1 + (k % 3)}`)!.dataUrl}/v1/write`, { method: 'POST', body: JSON.stringify(batch(k)) });
+      expect(res.status).toBe(200);
+      acked = k + 1;
+    }
+    const joiner = await startNode(4, opts);
+    // Wait until node-4 is copying (a job with bytes), then kill it.
+    for (let t = 0; ; t++) {
+      const res = await fetch(`${joiner.dataUrl}/admin/handoff`, { headers: { 'X-Cluster-Token': TOKEN } });
+      const { jobs } = (await res.json()) as { jobs: { state: string; bytes: number }[] };
+      if (jobs.some((j) => j.state === 'running' && j.bytes > 0)) break;
+      if (t > 600) throw new Error('node-4 never started copying');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await joiner.kill9();
+    nodes.delete('node-4');
+    laterCleanups.push(() => joiner.cleanup()); // its temp dir holds the data dir the restart reuses
+    // Writes go on while the receiver is down.
+    for (let k = 120; k < 160; k++) {
+      const res = await fetch(`${nodes.get(`node-${1 + (k % 3)}`)!.dataUrl}/v1/write`, { method: 'POST', body: JSON.stringify(batch(k)) });
+      expect(res.status).toBe(200);
+      acked = k + 1;
+    }
+    const restarted = await startNode(4, { ...opts, dataDir: joiner.dataDir, port: joiner.dataPort });
+    await waitForRing(['node-1', 'node-2', 'node-3', 'node-4'], 120_000);
+    for (const s of nodes.values()) {
+      for (let sym = 0; sym < SYMBOLS; sym++) {
+        const res = await fetch(`${s.dataUrl}/v1/query?symbol=stock.SH.${600000 + sym}&start=${T0}&end=${T0 + ROWS * 1000}&fields=volume`);
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { rows: [number, number][] };
+        const batches = new Set(body.rows.map(([, v]) => v / 100 - 1));
+        for (let k = sym; k < acked; k += SYMBOLS) expect(batches.has(k), `batch ${k} via ${s.host}`).toBe(true);
+      }
+      const report = (await (await fetch(`${s.dataUrl}/admin/verify`, { method: 'POST', headers: { 'X-Cluster-Token': TOKEN } })).json()) as { mismatches: unknown[]; errors: string[] };
+      expect(report.errors, s.host).toEqual([]);
+      expect(report.mismatches, s.host).toEqual([]);
+    }
+    expect(restarted.dataDir).toBe(joiner.dataDir);
   }, 300_000);
 });
