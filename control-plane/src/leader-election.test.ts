@@ -3,7 +3,9 @@ import { MemoryKubeApi } from './kube/memory-kube-api.ts';
 import { LeaderElector } from './leader-election.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const opts = (identity: string) => ({ namespace: 'ops', identity, leaseDurationMs: 100, renewMs: 20, retryMs: 10 });
+// A lease 20× the renew period: only a ~2 s stall of the test process (not ordinary scheduling
+// noise on a loaded 2-core machine) could let the second candidate take over early.
+const opts = (identity: string) => ({ namespace: 'ops', identity, leaseDurationMs: 2000, renewMs: 100, retryMs: 50 });
 
 describe('LeaderElector', () => {
   test('one of two candidates leads; the other takes over after the leader stops renewing', async () => {
@@ -13,7 +15,7 @@ describe('LeaderElector', () => {
     await a.run(() => {});
     let bLeads = false;
     const bRun = b.run(() => {}).then(() => (bLeads = true));
-    await sleep(150);
+    await sleep(600);
     expect(a.isLeader).toBe(true);
     expect(bLeads).toBe(false); // a keeps renewing, so b never sees an expired record
     // a dies without releasing: b must wait a full lease duration, then take over.
