@@ -35,6 +35,21 @@ const FLAGS: Record<string, string> = {
   '--handoff-grace-ms': 'HANDOFF_GRACE_MS',
 };
 
+const USAGE = `usage: bun control-plane/src/main.ts [flags]   (each flag also reads the env var named)
+${Object.entries({
+  '--kubeconfig FILE': 'KUBECONFIG; default: in-cluster ServiceAccount',
+  '--namespace NS': 'WATCH_NAMESPACE; default: all namespaces',
+  '--lease-namespace NS': 'POD_NAMESPACE; default stock-tsdb-system',
+  '--identity NAME': 'POD_NAME; default: host name',
+  '--cluster-domain DOMAIN': 'CLUSTER_DOMAIN; default cluster.local',
+  '--cluster-token-file FILE': "CLUSTER_TOKEN_FILE; the data plane's cluster.token",
+  '--member-address dns|pod-ip': 'MEMBER_ADDRESS; default dns',
+  '--handoff-grace-ms MS': 'HANDOFF_GRACE_MS; default 5000',
+})
+  .map(([f, d]) => `  ${f.padEnd(30)} ${d}`)
+  .join('\n')}
+`;
+
 function parseArgs(argv: string[]): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [flag, env] of Object.entries(FLAGS)) out[flag] = process.env[env] || undefined;
@@ -53,11 +68,15 @@ const log: Log = (level, msg, extra) => {
 };
 
 async function main(): Promise<number> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   let args: Record<string, string | undefined>;
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`stock-tsdb-operator: ${(err as Error).message}\n`);
+    process.stderr.write(`stock-tsdb-operator: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
   const kc = args['--kubeconfig'] ? loadKubeConfig(args['--kubeconfig']) : loadKubeConfig();
@@ -101,5 +120,5 @@ async function main(): Promise<number> {
   return new Promise<number>(() => {}); // runs until a signal
 }
 
-process.exitCode = await main();
-if (process.exitCode !== 0) process.exit(process.exitCode);
+const code = await main();
+process.exit(code);

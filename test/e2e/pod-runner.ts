@@ -81,6 +81,11 @@ export class PodRunner {
     return r ? { ip: r.ip, url: `http://${r.ip}:6379`, output: r.output, restarts: r.restarts } : undefined;
   }
 
+  /** Names of pods whose process answers /health (what a Service would route to). */
+  ready(): string[] {
+    return [...this.pods.entries()].filter(([, r]) => r.ready && !r.stopping && r.proc?.exitCode === null).map(([n]) => n).sort();
+  }
+
   /** Names of pods with a live process. */
   running(): string[] {
     return [...this.pods.entries()].filter(([, r]) => r.proc && r.proc.exitCode === null).map(([n]) => n).sort();

@@ -100,6 +100,8 @@ export async function reconcilePlacement(ctx: PlacementContext): Promise<Placeme
       message: `${replanned ? 'wanted nodes changed mid-rebalance; ' : ''}moving ${intent.vnodesTotal} vnode replicas from epoch ${doc.placement.epoch}: [${doc.placement.nodes.join(', ')}] → [${wanted.join(', ')}], at most ${o.cluster.spec.rebalance.maxVnodesPerStep} per step`,
     });
   }
+  // The driver pushes rings to members; pods outside the ring still need one to coordinate.
+  if (!runActive) await publish(ctx, doc);
   const started = ctx.runners.ensure(key, members(ctx, wanted), store, {
     ...opts,
     maxMovesPerStep: o.cluster.spec.rebalance.maxVnodesPerStep,
@@ -118,16 +120,27 @@ export async function reconcilePlacement(ctx: PlacementContext): Promise<Placeme
   };
 }
 
-/** Pushes the stored ring to every Ready member that routes by an older epoch; returns the failures. */
+/**
+ * Pushes the stored ring to every running pod that routes by an older epoch, members or not: a pod
+ * that is not in the ring yet (scale-up, before its handoff) still coordinates requests, and must
+ * not answer "no ring" once traffic reaches it. Failures count only for Ready members (a starting
+ * pod may not listen yet; the next reconcile tries again). Returns those failures.
+ */
 async function publish(ctx: PlacementContext, doc: RingDoc): Promise<string[]> {
   const failed: string[] = [];
-  for (const m of doc.members) {
-    if (!ctx.observed.pods.get(m.id)?.ready) continue;
+  const memberIds = new Set(doc.members.map((m) => m.id));
+  const targets = [...doc.members];
+  for (const pod of ctx.observed.pods.values()) {
+    if (!memberIds.has(pod.name) && pod.ip && !pod.terminating) targets.push({ id: pod.name, address: ctx.address(pod.name, pod.ip) });
+  }
+  for (const m of targets) {
+    const pod = ctx.observed.pods.get(m.id);
+    if (!pod?.ip || pod.terminating) continue;
     try {
       if ((await ctx.admin.ringEpoch(m)) >= doc.placement.epoch) continue;
       await ctx.admin.applyRing(m, doc);
     } catch (err) {
-      failed.push(`${m.id}: ${(err as Error).message}`);
+      if (pod.ready && memberIds.has(m.id)) failed.push(`${m.id}: ${(err as Error).message}`);
     }
   }
   if (failed.length) ctx.event({ type: 'Warning', reason: 'RingPushFailed', message: `cannot push ring epoch ${doc.placement.epoch}: ${failed.join('; ')}` });
