@@ -160,7 +160,23 @@ describe('StockTsdbCluster on a real control plane', () => {
     expect(traffic.report.readFailures).toEqual([]);
   }, 300_000);
 
-  test('scale-down reversed mid-rebalance (5 → 3, then 4 while draining) settles on 4, then 3', async () => {
+  test('a receiving pod killed mid-handoff: it restarts, the rebalance retries and completes (6 nodes)', async () => {
+    cp.kubectl(['scale', 'stsdb/market', '--replicas=6']);
+    await waitFor('a pull to market-5 under way', () => {
+      const ring = JSON.parse(JSON.parse(cp.kubectl(['get', 'configmap', 'market-placement', '-o', 'json']).stdout).data['ring.json']);
+      return ring.pending.some((m: { to: string }) => m.to === 'market-5');
+    });
+    await runner.crash('market-5');
+    const c = await waitFor('6 data-bearing replicas, ring settled', () => {
+      const c = cluster();
+      return c.status?.replicas === 6 && c.status?.phase === 'Running' ? c : null;
+    }, 240_000);
+    expect(runner.pod('market-5')!.restarts).toBeGreaterThanOrEqual(1);
+    expect(c.status.rebalance.vnodesMoved).toBe(c.status.rebalance.vnodesTotal);
+    expect(traffic!.report.readFailures).toEqual([]);
+  }, 300_000);
+
+  test('scale-down reversed mid-rebalance (6 → 3, then 4 while draining) settles on 4', async () => {
     cp.kubectl(['scale', 'stsdb/market', '--replicas=3']);
     await waitFor('draining under way', () => {
       const ring = JSON.parse(JSON.parse(cp.kubectl(['get', 'configmap', 'market-placement', '-o', 'json']).stdout).data['ring.json']);

@@ -81,6 +81,16 @@ export class PodRunner {
     return r ? { ip: r.ip, url: `http://${r.ip}:6379`, output: r.output, restarts: r.restarts } : undefined;
   }
 
+  /** SIGKILLs the process of `name` (a crash): the runner restarts it, as a kubelet would. */
+  async crash(name: string): Promise<void> {
+    const r = this.pods.get(name);
+    if (r?.proc && r.proc.exitCode === null) {
+      const exited = new Promise<void>((res) => r.proc!.once('exit', () => res()));
+      r.proc.kill('SIGKILL');
+      await exited;
+    }
+  }
+
   /** Names of pods whose process answers /health (what a Service would route to). */
   ready(): string[] {
     return [...this.pods.entries()].filter(([, r]) => r.ready && !r.stopping && r.proc?.exitCode === null).map(([n]) => n).sort();
