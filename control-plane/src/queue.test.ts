@@ -2,6 +2,14 @@ import { describe, expect, test } from 'vitest';
 import { WorkQueue } from './queue.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls `cond` (timers on a loaded 2-core machine run late: wait for the state, not a time). */
+async function eventually(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await sleep(5);
+  }
+}
 
 describe('WorkQueue', () => {
   test('add() coalesces a key queued many times into one run', async () => {
@@ -72,7 +80,8 @@ describe('WorkQueue', () => {
       { baseDelayMs: 20, maxDelayMs: 1000 },
     );
     q.add('k');
-    await sleep(250);
+    await eventually(() => times.length >= 4);
+    await sleep(50);
     expect(times.length).toBe(4);
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
     expect(gaps[0]).toBeGreaterThanOrEqual(18);
@@ -91,7 +100,7 @@ describe('WorkQueue', () => {
       { baseDelayMs: 10_000, onError: (_k, err) => (err as { code?: number }).code === 409 },
     );
     q.add('k');
-    await sleep(30);
+    await eventually(() => n >= 2);
     expect(n).toBe(2);
     expect(q.failuresOf('k')).toBe(0);
     await q.stop();
@@ -104,8 +113,7 @@ describe('WorkQueue', () => {
       return { requeueAfterMs: 20 };
     });
     q.add('k');
-    await sleep(55);
-    expect(n).toBeGreaterThanOrEqual(2);
+    await eventually(() => n >= 2);
     await q.stop();
     const after = n;
     await sleep(50);
