@@ -51,7 +51,8 @@ export function buildStatefulSet(c: StockTsdbCluster, opts: StatefulSetOptions):
               name: 'stock-tsdb',
               image: spec.image,
               imagePullPolicy: spec.imagePullPolicy ?? 'IfNotPresent',
-              // The kubelet expands $(POD_NAME): each pod reads its own key of the ConfigMap.
+              // The image's entrypoint is the data plane (manifests/Dockerfile). The kubelet expands
+              // $(POD_NAME): each pod reads its own key of the ConfigMap.
               args: ['--config', `${CONFIG_DIR}/$(POD_NAME).json`],
               env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
               ports: [
