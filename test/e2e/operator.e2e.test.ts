@@ -78,6 +78,12 @@ afterAll(async () => {
 }, 120_000);
 
 describe('StockTsdbCluster on a real control plane', () => {
+  test('every manifest passes the API server\'s validation (server-side dry run)', () => {
+    const r = cp.kubectl(['apply', '--dry-run=server', '-f', path('manifests/operator.yaml'), '-f', path('manifests/cluster.yaml')]);
+    expect(r.stdout).toContain('deployment.apps/stock-tsdb-operator created (server dry run)');
+    expect(r.stdout).toContain('stocktsdbcluster.tsdb.stock.io/market created (server dry run)');
+  });
+
   test('kubectl apply -f manifests/cluster.yaml → 3 Ready pods, placement epoch 1, status and printer columns', async () => {
     cp.kubectl(['apply', '-f', path('manifests/cluster.yaml')]);
     const c = await waitFor('3 ready replicas and phase Running', () => {
