@@ -61,6 +61,13 @@ start_node() {
   nohup "$root/bin/stock-tsdb" --config "$dir/config.json" >"$dir/stock-tsdb.out" 2>&1 &
   echo $! >"$dir/pid"
   "$root/scripts/utils/health_check.sh" --url "http://127.0.0.1:$mport" --retries 60 >/dev/null
+  # Registered and passing in Consul (its check runs every second).
+  for _ in $(seq 1 150); do
+    # (no `curl | grep -q` here: under pipefail grep's early exit makes the pipeline fail)
+    passing="$(curl -fsS "http://$consul/v1/health/service/stock-tsdb?passing" 2>/dev/null | tr -d " \n" || true)"
+    case "$passing" in *"\"ID\":\"node-$i\""*) break ;; esac
+    sleep 0.2
+  done
   echo "node-$i: data 127.0.0.1:$port, metrics 127.0.0.1:$mport (pid $(cat "$dir/pid"))"
 }
 
