@@ -38,15 +38,20 @@ export function vnodeRange(vnode: number): { gte: Buffer; lt: Buffer } {
   return { gte: vnodePrefix(vnode), lt: vnodePrefix(vnode + 1) };
 }
 
-/** Key of a series' meta record. */
-export function metaKey(vnode: number, symbol: string): Buffer {
+/** `vnode u16 | kind u8 | symLen u8 | symbol`: the start of every key of one series. */
+function seriesKey(vnode: number, kind: number, symbol: string): Buffer {
   const s = symbolBytes(symbol);
   const b = Buffer.allocUnsafe(4 + s.length);
   b.writeUInt16BE(vnode, 0);
-  b[2] = KIND_META;
+  b[2] = kind;
   b[3] = s.length;
   s.copy(b, 4);
   return b;
+}
+
+/** Key of a series' meta record. */
+export function metaKey(vnode: number, symbol: string): Buffer {
+  return seriesKey(vnode, KIND_META, symbol);
 }
 
 /** [gte, lt) bounds of the meta records of a vnode. */
@@ -58,13 +63,7 @@ export function metaRange(vnode: number): { gte: Buffer; lt: Buffer } {
 
 /** Prefix of every segment key of one series. */
 export function segmentPrefix(vnode: number, symbol: string): Buffer {
-  const s = symbolBytes(symbol);
-  const b = Buffer.allocUnsafe(4 + s.length);
-  b.writeUInt16BE(vnode, 0);
-  b[2] = KIND_SEGMENT;
-  b[3] = s.length;
-  s.copy(b, 4);
-  return b;
+  return seriesKey(vnode, KIND_SEGMENT, symbol);
 }
 
 /** Key of the segment of `prefix`'s series whose last row is at `maxTs` (µs). */

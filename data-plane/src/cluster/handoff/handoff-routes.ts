@@ -1,6 +1,7 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { ConflictError, ValidationError } from '../../errors.ts';
 import type { Engine } from '../../storage/engine.ts';
+import { streamResponse } from '../../http/stream-response.ts';
 import type { PullJobs } from './pull-jobs.ts';
 import { exportVnodeStream } from './vnode-export.ts';
 
@@ -30,20 +31,7 @@ export function registerHandoffRoutes(app: Hono<any>, deps: HandoffRouteDeps): v
     if (c.req.query('flush') === '1') await engine.vnodes.flush(vnode);
     const after = c.req.query('after');
     if (after !== undefined && !/^([0-9a-f]{2})+$/.test(after)) throw new ValidationError('after: expected a hex key', 'invalid_parameter');
-    const chunks = exportVnodeStream(engine, vnode, after ? Buffer.from(after, 'hex') : undefined);
-    return new Response(
-      new ReadableStream<Uint8Array>({
-        async pull(ctrl) {
-          const { value, done } = await chunks.next();
-          if (done) ctrl.close();
-          else ctrl.enqueue(value);
-        },
-        async cancel() {
-          await chunks.return(undefined);
-        },
-      }),
-      { headers: { 'Content-Type': 'application/octet-stream' } },
-    );
+    return streamResponse(exportVnodeStream(engine, vnode, after ? Buffer.from(after, 'hex') : undefined), {});
   });
 
   const digest = async (c: any) => {

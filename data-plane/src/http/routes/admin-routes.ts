@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { writeSnapshot } from '../../ops/snapshot-stream.ts';
 import type { DataAppDeps, DataEnv } from '../deps.ts';
+import { streamResponse } from '../stream-response.ts';
 
 /**
  * Operations on the local store (scope admin): `GET /admin/backup` streams a consistent
@@ -13,24 +14,10 @@ export function registerAdminRoutes(app: Hono<DataEnv>, deps: DataAppDeps): void
   app.get('/admin/backup', deps.auth.require('admin'), (c) => {
     const snap = ops.backupSnapshot();
     const header = { walSeq: snap.walSeq, takenAtMs: snap.takenAtMs };
-    const chunks = writeSnapshot(header, snap.entries);
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { value, done } = await chunks.next();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      async cancel() {
-        await chunks.return(undefined);
-      },
-    });
     deps.logger.info('backup started', { wal_seq: snap.walSeq });
-    return new Response(body, {
-      headers: {
-        'Content-Type': 'application/octet-stream',
-        'X-Snapshot-Wal-Seq': String(snap.walSeq),
-        'X-Snapshot-Taken-At': new Date(snap.takenAtMs).toISOString(),
-      },
+    return streamResponse(writeSnapshot(header, snap.entries), {
+      'X-Snapshot-Wal-Seq': String(snap.walSeq),
+      'X-Snapshot-Taken-At': new Date(snap.takenAtMs).toISOString(),
     });
   });
   app.post('/admin/flush', deps.auth.require('admin'), async (c) => {
