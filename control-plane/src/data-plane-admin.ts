@@ -32,7 +32,8 @@ export class HttpDataPlaneAdmin extends HttpNodeAdmin implements DataPlaneAdmin 
   async ringEpoch(node: RingMember): Promise<number> {
     const res = await fetch(`http://${node.address}/admin/ring`, {
       headers: this.clusterToken ? { [CLUSTER_TOKEN_HEADER]: this.clusterToken } : {},
-      signal: AbortSignal.timeout(this.callTimeoutMs),
+      // A cheap read: a node that cannot answer it in 2 s is not one to push a ring to now.
+      signal: AbortSignal.timeout(Math.min(this.callTimeoutMs, 2000)),
     });
     if (!res.ok) throw new Error(`GET /admin/ring on ${node.id} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
     return ((await res.json()) as { epoch?: number }).epoch ?? 0;

@@ -24,6 +24,9 @@ export interface RunInfo {
 
 interface Run {
   info: RunInfo;
+  /** Consecutive failed runs and when the last one ended: retries back off. */
+  failures: number;
+  endedAt: number;
   abort: AbortController;
   done: Promise<void>;
   members: RingMember[];
@@ -42,13 +45,17 @@ export class RebalanceRunners {
   ensure(key: string, target: RingMember[], store: RingStore, opts: Omit<DriverOptions, 'log'>): boolean {
     const ids = target.map((m) => m.id).sort();
     const cur = this.runs.get(key);
-    if (cur && cur.info.running && sameMembers(cur.members, target)) return false;
+    const same = cur !== undefined && sameMembers(cur.members, target);
+    if (cur && cur.info.running && same) return false;
+    // A failing run for the same target is retried after 1 s, 2 s, 4 s ... up to 60 s.
+    if (cur && same && cur.info.error && Date.now() - cur.endedAt < Math.min(60_000, 1000 * 2 ** (cur.failures - 1))) return false;
     if (cur?.info.running) cur.abort.abort();
     const abort = new AbortController();
     const info: RunInfo = { target: ids, running: true, error: null, bytesMoved: 0 };
     const driver = new RebalanceDriver(store, this.admin, { ...opts, log: (msg, extra) => this.log?.(msg, { cluster: key, ...extra }) });
     const previous = cur?.done ?? Promise.resolve();
-    const done = previous
+    const run: Run = { info, abort, done: Promise.resolve(), members: target, failures: same && cur?.info.error ? cur.failures : 0, endedAt: 0 };
+    run.done = previous
       .then(() => driver.run(target, abort.signal))
       .then(
         () => void (info.error = null),
@@ -57,10 +64,13 @@ export class RebalanceRunners {
       .finally(() => {
         info.running = false;
         info.bytesMoved = driver.progress.bytesMoved;
+        run.endedAt = Date.now();
+        run.failures = info.error ? run.failures + 1 : 0;
       });
+    const done = run.done;
     const timer = setInterval(() => (info.bytesMoved = driver.progress.bytesMoved), 1000);
     void done.finally(() => clearInterval(timer));
-    this.runs.set(key, { info, abort, done, members: target });
+    this.runs.set(key, run);
     return true;
   }
 
@@ -78,9 +88,13 @@ export class RebalanceRunners {
     await r.done;
   }
 
-  /** Aborts every run (operator shutdown). */
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.runs.keys()].map((k) => this.stop(k)));
+  /**
+   * Aborts every run (operator shutdown), waiting at most `waitMs` for them to reach a step
+   * boundary: what is left is in the store, and the next leader resumes it.
+   */
+  async stopAll(waitMs = 5000): Promise<void> {
+    const all = Promise.all([...this.runs.keys()].map((k) => this.stop(k)));
+    await Promise.race([all, new Promise((r) => setTimeout(r, waitMs).unref?.())]);
   }
 }
 

@@ -227,6 +227,34 @@ describe('StockTsdbCluster on a real control plane', () => {
     console.log(`traffic during scaling: ${JSON.stringify({ ...report, readFailures: report.readFailures.length })}`);
   }, 300_000);
 
+  test('scale-down while a pod is not Ready: refused with ScaleDownBlocked and an Event, nothing changes', async () => {
+    runner.freeze('market-1', true); // hung process: its readiness probe fails
+    try {
+      await waitFor('market-1 not Ready', () => cluster().status?.readyReplicas === 2);
+      const epoch = cluster().status.ringEpoch;
+      cp.kubectl(['scale', 'stsdb/market', '--replicas=2']);
+      const c = await waitFor('ScaleDownBlocked', () => {
+        const c = cluster();
+        const blocked = c.status?.conditions?.find((x: any) => x.type === 'ScaleDownBlocked');
+        return blocked?.status === 'True' && blocked.observedGeneration === c.metadata.generation ? c : null;
+      });
+      expect(c.status.conditions.find((x: any) => x.type === 'ScaleDownBlocked').message).toContain('pods not Ready: market-1');
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(JSON.parse(cp.kubectl(['get', 'statefulset', 'market', '-o', 'json']).stdout).spec.replicas).toBe(3);
+      expect(cluster().status.ringEpoch).toBe(epoch);
+      const events = cp.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=market,reason=ScaleDownBlocked', '-o', 'json']).stdout;
+      expect(events).toContain('nothing was changed');
+    } finally {
+      cp.kubectl(['scale', 'stsdb/market', '--replicas=3']);
+      runner.freeze('market-1', false);
+    }
+    await waitFor('unblocked and Running with 3', () => {
+      const c = cluster();
+      const blocked = c.status?.conditions?.find((x: any) => x.type === 'ScaleDownBlocked');
+      return c.status?.phase === 'Running' && c.status.readyReplicas === 3 && blocked?.status === 'False';
+    });
+  }, 300_000);
+
   test('kubectl scale --replicas=1 is refused by the schema (replicas < replicationFactor); immutable fields stay', () => {
     const r = cp.kubectl(['scale', 'stsdb/market', '--replicas=1'], { allowFail: true });
     expect(r.code).not.toBe(0);

@@ -91,6 +91,11 @@ export class PodRunner {
     }
   }
 
+  /** SIGSTOPs (`frozen` true) or SIGCONTs the process of `name`: a hung node fails its probe. */
+  freeze(name: string, frozen: boolean): void {
+    this.pods.get(name)?.proc?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** Names of pods whose process answers /health (what a Service would route to). */
   ready(): string[] {
     return [...this.pods.entries()].filter(([, r]) => r.ready && !r.stopping && r.proc?.exitCode === null).map(([n]) => n).sort();
@@ -107,6 +112,7 @@ export class PodRunner {
     if (this.health) clearInterval(this.health);
     this.watch?.abort();
     await this.loop;
+    for (const r of this.pods.values()) r.proc?.kill('SIGCONT'); // a stopped process ignores nothing but SIGKILL; be safe
     await Promise.all([...this.pods.values()].map((r) => killProc(r, 'SIGKILL')));
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -113,7 +113,9 @@ export async function reconcilePlacement(ctx: PlacementContext): Promise<Placeme
   const progress = progressOf(state, wanted, opts);
   return {
     state,
-    rebalancing: { reason: 'Handoff', message: `moving vnodes to [${info.target.join(', ')}]: ${progress.moved}/${progress.total} replica moves done, ring epoch ${doc.placement.epoch}${doc.pending.length ? `, ${doc.pending.length} in the current step` : ''}` },
+    rebalancing: info.error && !info.running
+      ? { reason: 'HandoffRetrying', message: `the last rebalance run failed (${info.error}); retrying with backoff; ${progress.moved}/${progress.total} replica moves done` }
+      : { reason: 'Handoff', message: `moving vnodes to [${info.target.join(', ')}]: ${progress.moved}/${progress.total} replica moves done, ring epoch ${doc.placement.epoch}${doc.pending.length ? `, ${doc.pending.length} in the current step` : ''}` },
     progress,
     unreachable: [],
     requeueMs: 1000,
@@ -136,6 +138,9 @@ async function publish(ctx: PlacementContext, doc: RingDoc): Promise<string[]> {
   for (const m of targets) {
     const pod = ctx.observed.pods.get(m.id);
     if (!pod?.ip || pod.terminating) continue;
+    // A member that is not Ready is down or hung: calling it would only stall this reconcile
+    // until the call times out. It gets the ring when it is Ready again (its pod event wakes us).
+    if (!pod.ready && memberIds.has(m.id)) continue;
     try {
       if ((await ctx.admin.ringEpoch(m)) >= doc.placement.epoch) continue;
       await ctx.admin.applyRing(m, doc);
