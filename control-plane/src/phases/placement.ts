@@ -85,7 +85,9 @@ export async function reconcilePlacement(ctx: PlacementContext): Promise<Placeme
 
   const involved = [...new Set([...doc.placement.nodes, ...wanted])].sort();
   const notReady = involved.filter((n) => !o.pods.get(n)?.ready);
-  if (notReady.length > 0 && !runActive) {
+  // A run already heading for these members goes on (a pod failing mid-handoff is the driver's
+  // to retry); a new target waits for Ready pods (in pod-ip mode it needs their addresses too).
+  if (notReady.length > 0 && !(runActive && sameSet(run!.target, wanted))) {
     return { state, rebalancing: { reason: 'WaitingForReadyPods', message: `a rebalance starts only when every involved pod is Ready; not Ready: ${notReady.join(', ')}` }, progress: progressOf(state, wanted, opts), unreachable: [], requeueMs: 2000 };
   }
 
