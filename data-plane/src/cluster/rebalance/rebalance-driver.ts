@@ -62,6 +62,8 @@ export class RingConflict extends Error {
  */
 export class RebalanceDriver {
   readonly progress: RebalanceProgress = { epoch: 0, vnodesMoved: 0, vnodesTotal: 0, bytesMoved: 0, inStep: [] };
+  /** drops waiting out their grace period; they never hold up the next step */
+  private readonly drops: Promise<void>[] = [];
 
   constructor(private readonly store: RingStore, private readonly admin: NodeAdmin, private readonly opts: DriverOptions) {}
 
@@ -71,7 +73,10 @@ export class RebalanceDriver {
       if (signal?.aborted) throw new Error('rebalance cancelled');
       try {
         const done = await this.step(targetMembers);
-        if (done) return done;
+        if (done) {
+          await Promise.all(this.drops.splice(0));
+          return done;
+        }
       } catch (err) {
         if (!(err instanceof RingConflict)) throw err;
         this.log('ring changed under the driver; planning again', { reason: err.message });
@@ -131,11 +136,17 @@ export class RebalanceDriver {
     this.progress.vnodesMoved += moves.length;
     this.progress.inStep = [];
     this.progress.epoch = placement.epoch;
-    await sleep(this.opts.graceMs);
-    for (const v of dropsAfter(prev.placement, placement)) {
-      const node = members.find((m) => m.id === v.node);
-      if (node) await this.admin.drop(node, v.vnode).catch((err) => this.log('drop failed (retried by verify)', { vnode: v.vnode, node: v.node, err: String(err) }));
-    }
+    // Old owners keep the moved vnodes for a grace period (reads already in flight finish on
+    // them), then drop them; the next step does not wait for that.
+    const gone = dropsAfter(prev.placement, placement);
+    this.drops.push(
+      sleep(this.opts.graceMs).then(async () => {
+        for (const v of gone) {
+          const node = members.find((m) => m.id === v.node);
+          if (node) await this.admin.drop(node, v.vnode).catch((err) => this.log('drop failed (the vnode stays until verify or a later drop)', { vnode: v.vnode, node: v.node, err: String(err) }));
+        }
+      }),
+    );
     this.log('rebalance step applied', { epoch: placement.epoch, moves: moves.length });
     return null;
   }
