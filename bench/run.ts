@@ -4,7 +4,7 @@
  *            same run, same generated data; prints a table and ratios ours/peer, writes
  *            bench/out/http-*.json and appends to bench/RESULTS.md.
  *   engine   in-process engine benchmark: runs bench/engine-bench.ts with the remaining flags.
- *   cluster  (not yet) multi-node benchmark.
+ *   cluster  3-node ingest vs standalone, query latency, handoff while writing (bench/cluster-bench.ts).
  *
  * http flags:
  *   --rows N              rows to ingest (default 5000000; --quick: 500000)
