@@ -31,6 +31,12 @@ export async function runCandles(engine: Engine, q: CandleQuery): Promise<Candle
   const uncached = entries.filter((e) => !engine.cache?.has(cacheKeyOf(e)));
   if (uncached.length < POOL_MIN_SEGMENTS) {
     const stored = (await engine.reader.decodeAll(entries)).map((r) => sliceRows(r, q.start, q.end));
+    if (memory.length === 0 && stored.length > 1) {
+      // Stored segments are disjoint in time: aggregate each where it lies (views, no copy) and
+      // combine the partials, instead of first concatenating every row into new arrays.
+      const parts = stored.map((r) => partialCandles({ symbol: q.symbol, ts: r.ts, fields: r.fields, values: r.values }, q));
+      return mergeCandlePartials(parts, q);
+    }
     const rows = mergeLayers([...stored, ...memory], st.fields);
     return buildCandles({ symbol: q.symbol, ts: rows.ts, fields: rows.fields, values: rows.values }, q);
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CorruptionError, OverloadError, ValidationError } from '../errors.ts';
 import type { SeriesRows, WriteBatch } from '../model.ts';
 import { Engine } from './engine.ts';
+import { buildCandles } from '../query/candles.ts';
 import type { EngineOptions } from './engine-options.ts';
 import { segmentPrefix, segmentPrefixEnd } from './keys.ts';
 import { vnodeOf } from './vnode-of.ts';
@@ -204,5 +205,20 @@ describe('Engine', () => {
     expect(await src2.symbols(symbols[0])).toEqual([]);
     expect((await src2.readRange({ symbol: symbols[0], start: T0, end: T0 + 700 * S })).ts.length).toBe(0);
     expect((await src2.readRange({ symbol: symbols.find((s) => vnodeOf(s, 1000) !== vnode)!, start: T0, end: T0 + 700 * S })).ts.length).toBe(700);
+  });
+
+  it('candles over stored segments only equal candles built from the raw rows (per-segment partials)', async () => {
+    const e = await open({ segmentMaxRows: 300 });
+    await e.write(batch(bars('H', T0, 5000, 1, 3)));
+    await e.flush();
+    for (const [interval, tz] of [['1h', 'Asia/Shanghai'], ['5m', 'UTC'], ['1d', 'America/New_York'], ['7m', 'Asia/Kolkata']]) {
+      const q = { symbol: 'H', start: T0 + 17 * S, end: T0 + 4900 * S, interval, tz };
+      const got = await e.candles(q);
+      const raw = await e.readRange({ symbol: 'H', start: q.start, end: q.end });
+      const want = buildCandles(raw, q);
+      expect(got.columns).toEqual(want.columns);
+      expect(Array.from(got.ts)).toEqual(Array.from(want.ts));
+      got.values.forEach((col, i) => expect(Array.from(col), `${interval} ${got.columns[i + 1]}`).toEqual(Array.from(want.values[i])));
+    }
   });
 });

@@ -50,6 +50,8 @@ const IMPORT_BATCH = 32;
  */
 export class PullJobs {
   private readonly jobs = new Map<number, PullJob & { abort?: AbortController; done?: Promise<void> }>();
+  /** since start: bytes received, vnodes copied and verified, copies failed (for /metrics) */
+  readonly totals = { bytes: 0, vnodesCopied: 0, failed: 0 };
 
   constructor(
     private readonly engine: Engine,
@@ -85,6 +87,13 @@ export class PullJobs {
     return true;
   }
 
+  /** Copies running now. */
+  get running(): number {
+    let n = 0;
+    for (const j of this.jobs.values()) if (j.state === 'running') n++;
+    return n;
+  }
+
   /** Every job this node knows (running, finished, failed). */
   list(): PullJob[] {
     return [...this.jobs.values()].map(view);
@@ -118,6 +127,7 @@ export class PullJobs {
         await this.attempt(job);
         job.state = 'done';
         job.finishedAt = new Date().toISOString();
+        this.totals.vnodesCopied++;
         await this.clearProgress(job.vnode);
         this.onProgress(0, true);
       } catch (err) {
@@ -125,6 +135,7 @@ export class PullJobs {
         job.error = (err as Error).message;
         if (job.attempts >= this.opts.maxAttempts) {
           job.state = 'failed';
+          this.totals.failed++;
           job.finishedAt = new Date().toISOString();
           break;
         }
@@ -162,6 +173,7 @@ export class PullJobs {
     }
     const chunks = counted(res.body as unknown as AsyncIterable<Uint8Array>, async (n) => {
       job.bytes += n;
+      this.totals.bytes += n;
       this.onProgress(n, false);
       await throttle.take(n);
     });

@@ -13,6 +13,7 @@ import { ClusterNode, type LocalEngine } from './cluster-node.ts';
 import { ClusterToken } from './cluster-token.ts';
 import type { Engine } from '../../storage/engine.ts';
 import { openRebalance, type RebalanceRuntime } from '../rebalance/cluster-extensions.ts';
+import { registerHandoffMetrics } from '../rebalance/handoff-metrics.ts';
 import { registerInternalRoutes } from './internal-routes.ts';
 import { HttpPeerClient } from './peer-client.ts';
 import { staticRing } from './static-ring.ts';
@@ -56,6 +57,7 @@ export async function openClusterNode(o: { config: StockTsdbConfig; engine: Engi
   registerClusterMetrics(registry, node);
   if (!node.ringDoc) o.logger.info('cluster: no ring yet; waiting for PUT /admin/ring', { node: cluster.node_id });
   const rebalance = openRebalance({ config: o.config, engine: o.engine, node, token, log: (level, msg, f) => o.logger[level](msg, f) });
+  registerHandoffMetrics(registry, rebalance);
   return {
     node,
     registry,
