@@ -132,6 +132,13 @@ describe('cluster membership from Consul: grow 3 → 5 and shrink 5 → 3 while 
     // The new nodes now hold their share of the 64 × 2 replicas (25 or 26 each).
     const grown = replicasPerNode(await ring(nodes.get('node-1')!));
     for (const id of ['node-4', 'node-5']) expect(grown.get(id), id).toBeGreaterThanOrEqual(25);
+    // …and /metrics reports the copies they received (handoff progress).
+    for (const id of ['node-4', 'node-5']) {
+      const text = await (await fetch(`${nodes.get(id)!.metricsUrl}/metrics`)).text();
+      const copied = Number(/^stock_tsdb_handoff_vnodes_copied_total (\d+)/m.exec(text)?.[1]);
+      expect(copied, id).toBeGreaterThanOrEqual(25);
+      expect(text).toMatch(/^stock_tsdb_handoff_received_bytes_total [1-9]/m);
+    }
     const grownAt = acked;
     while (acked < grownAt + 50) await new Promise((r) => setTimeout(r, 50));
     for (const id of ['node-4', 'node-5']) {
