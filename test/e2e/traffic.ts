@@ -109,6 +109,14 @@ export class Traffic {
         return missing.length ? `${pod} ${symbol}: ${missing.length} of ${want.size} acknowledged rows missing (e.g. ${missing.slice(0, 3).join(', ')})` : null;
       } catch (err) {
         if (!this.runner.ready().includes(pod)) return null; // the pod went away mid-request
+        // A pod killed a moment ago is still listed Ready until the kubelet notices (a Service
+        // keeps routing to it meanwhile too); clients retry connection errors, as the SDK does.
+        if (attempt < 10) {
+          this.report.readRetries++;
+          await sleep(300);
+          if (!this.runner.ready().includes(pod)) return null;
+          continue;
+        }
         return `${pod} ${symbol}: ${(err as Error).message}`;
       }
     }

@@ -84,7 +84,8 @@ class ReplicaFlow {
     private readonly quotas: Map<string, number>,
     private readonly held: Map<string, number>,
   ) {
-    this.graph = new FlowGraph(2 + slots.length + nodes.length);
+    // The last vertex collects the flexible "+1" units (see directEdges).
+    this.graph = new FlowGraph(2 + slots.length + nodes.length + 1);
     this.hashes = nodes.map(nodeHash);
     this.members = slots.map((s) => new Set(s.filter((n): n is string => n !== null)));
   }
@@ -96,6 +97,8 @@ class ReplicaFlow {
       const free = this.slots[v]!.filter((n) => n === null).length;
       if (free > 0) this.graph.addEdge(this.source, this.vnodeVertex(v), free);
     }
+    const flexible = this.flexibleEdges();
+    if (flexible !== null) return flexible;
     let needed = 0;
     this.nodes.forEach((n, i) => {
       const diff = (this.held.get(n) ?? 0) - this.quotas.get(n)!;
@@ -108,6 +111,47 @@ class ReplicaFlow {
       }
     });
     for (let v = 0; v < V; v++) this.addTakeEdges(v, (i) => this.deficit(i) > 0);
+    return needed;
+  }
+
+  /**
+   * Which nodes end with ⌈mean⌉ is left to the flow rather than fixed up front: every node may
+   * fill up to ⌊mean⌋ (node → T), and any node not above ⌊mean⌋ may take one of the still-free
+   * "+1" units (node → X → T, X capped at their number). A fixed choice can name a node that
+   * already holds every vnode that needs a new replica, forcing a swap between two staying nodes
+   * (found by the property test: 6 vnodes, RF 3, 17 → 16 nodes). Returns null when more nodes
+   * already sit above ⌊mean⌋ than there are "+1" units: the fixed quotas handle that rare case.
+   */
+  private flexibleEdges(): number | null {
+    let total = 0;
+    for (const s of this.slots) total += s.length;
+    const N = this.nodes.length;
+    const base = Math.floor(total / N);
+    const extra = total - base * N;
+    const heldOf = (i: number) => this.held.get(this.nodes[i]!) ?? 0;
+    let atTop = 0;
+    for (let i = 0; i < N; i++) if (heldOf(i) >= base + 1) atTop++;
+    if (extra === 0 || atTop > extra) return null;
+    const freeExtras = extra - atTop;
+    const X = 2 + this.slots.length + N;
+    if (freeExtras > 0) this.graph.addEdge(X, this.sink, freeExtras);
+    let needed = freeExtras;
+    const takers = new Set<number>();
+    for (let i = 0; i < N; i++) {
+      const h = heldOf(i);
+      if (h > base + 1) {
+        this.graph.addEdge(this.source, this.nodeVertex(i), h - base - 1);
+        this.addGiveEdges(i);
+      } else if (h <= base) {
+        if (base - h > 0) {
+          needed += base - h;
+          this.graph.addEdge(this.nodeVertex(i), this.sink, base - h);
+        }
+        if (freeExtras > 0) this.graph.addEdge(this.nodeVertex(i), X, 1);
+        if (base - h > 0 || freeExtras > 0) takers.add(i);
+      }
+    }
+    for (let v = 0; v < this.slots.length; v++) this.addTakeEdges(v, (i) => takers.has(i));
     return needed;
   }
 
