@@ -14,6 +14,8 @@ import { loadConfig } from '../data-plane/src/config/load-config.ts';
 import { ConsulClient } from '../data-plane/src/cluster/consul-client.ts';
 import { ServerProcess, dirBytes, processCpuSec, removeDir, tempDir, waitUntil } from './peers/proc.ts';
 import { REPO_ROOT } from './peers/stock-tsdb.ts';
+import type { PullJob } from '../data-plane/src/cluster/handoff/pull-jobs.ts';
+import type { RebalanceProgress } from '../data-plane/src/cluster/rebalance/rebalance-driver.ts';
 
 /** The service name nodes register under (data-plane/src/cluster/rebalance/consul-coordinator.ts). */
 const SERVICE = 'stock-tsdb';
@@ -201,26 +203,11 @@ export interface RingAnswer {
   members: { id: string; address: string }[];
 }
 
-/** One copy job of `GET /admin/handoff` (data-plane/src/cluster/handoff/pull-jobs.ts). */
-export interface HandoffJob {
-  vnode: number;
-  from: string;
-  state: 'running' | 'done' | 'failed' | 'cancelled';
-  rows: number;
-  bytes: number;
-  attempts: number;
-  startedAt: string;
-  finishedAt?: string;
-  error?: string;
-}
+/** One copy job of `GET /admin/handoff`: the data plane's own type. */
+export type HandoffJob = PullJob;
 
-/** The rebalance driver's progress (data-plane/src/cluster/rebalance/rebalance-driver.ts). */
-export interface RebalanceProgress {
-  epoch: number;
-  vnodesMoved: number;
-  vnodesTotal: number;
-  bytesMoved: number;
-}
+/** The rebalance driver's progress, as GET /admin/rebalance answers it. */
+export type { RebalanceProgress };
 
 /** Vnode replicas per node in a ring answer. */
 export function replicasPerNode(r: RingAnswer): Map<string, number> {
