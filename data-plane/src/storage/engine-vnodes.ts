@@ -1,8 +1,7 @@
 import type { KvEntry, KvStore } from './kv-store.ts';
 import { KIND_META, KIND_SEGMENT, parseDataKey, vnodeRange } from './keys.ts';
 import { unwrapValue } from '../encoding/envelope.ts';
-import { readSegmentSummary } from '../encoding/segment-codec.ts';
-import { uncompressSync } from 'lz4-napi';
+import { readStoredSegmentSummary } from './segment-value.ts';
 import { CorruptionError } from '../errors.ts';
 import type { Sealer } from './sealer.ts';
 import { keyName, type SegmentReader } from './segment-reader.ts';
@@ -75,8 +74,7 @@ export class VnodeStore {
         }
       } else if (kind === KIND_SEGMENT) {
         const name = keyName(e.key);
-        const { payload } = unwrapValue(e.value, name, unlz4);
-        const sum = readSegmentSummary(payload, name);
+        const sum = readStoredSegmentSummary(e.value, name);
         for (const f of sum.fields) if (!st.fieldTypes.has(f)) (st.fieldTypes.set(f, 'float'), (st.metaDirty = true));
         if (!onRows && sum.rowCount > 0 && (await this.host.sealer.importVerbatim(st, e, sum.minTs, sum.maxTs, sum.rowCount))) {
           rows += sum.rowCount;
@@ -164,8 +162,4 @@ function mix(h: number, v: number): number {
   h = Math.imul(h ^ u32[1], 0x1b873593);
   h ^= h >>> 16;
   return Math.imul(h, 0x85ebca6b);
-}
-
-function unlz4(b: Uint8Array): Uint8Array {
-  return uncompressSync(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }

@@ -36,7 +36,8 @@ export class Engine implements EngineApi {
   private headBytes = 0;
   private closed = false;
   private walFreedSinceCompaction = 0;
-  private walCompacting = false;
+  /** the background WAL compaction in flight, if any (close waits for it) */
+  private walCompaction: Promise<void> | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly counters = { rowsWritten: 0, rowsRead: 0, segmentsWritten: 0, corruptions: 0, storageBytes: 0 };
   readonly wal: WriteAheadLog;
@@ -255,13 +256,12 @@ export class Engine implements EngineApi {
   /** Truncates the WAL below the oldest pinned record; compacts its range after much was freed. */
   private async truncateWal(): Promise<void> {
     this.walFreedSinceCompaction += await this.wal.truncateBelow(this.minPinnedSeq());
-    if (this.walFreedSinceCompaction >= WAL_COMPACT_AFTER_BYTES && !this.walCompacting) {
+    if (this.walFreedSinceCompaction >= WAL_COMPACT_AFTER_BYTES && !this.walCompaction) {
       this.walFreedSinceCompaction = 0;
-      this.walCompacting = true;
-      this.wal
+      this.walCompaction = this.wal
         .compact()
         .catch((err) => this.noteError(err, 'wal compaction'))
-        .finally(() => (this.walCompacting = false));
+        .finally(() => (this.walCompaction = null));
     }
   }
 
@@ -390,17 +390,13 @@ export class Engine implements EngineApi {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     try {
-      await this.flushForClose();
+      await this.flush();
+      await this.walCompaction;
+      await this.wal.compact(); // a clean shutdown leaves no deleted WAL records in SST files
     } finally {
       await this.pool.close();
       await this.kv.close();
     }
-  }
-
-  private async flushForClose(): Promise<void> {
-    await this.sealer.flushAll();
-    await this.wal.truncateBelow(this.minPinnedSeq());
-    await this.wal.compact();
   }
 }
 

@@ -1,5 +1,5 @@
 import { compressSync, uncompressSync } from 'lz4-napi';
-import { decodeSegment, encodeSegment } from '../encoding/segment-codec.ts';
+import { decodeSegment, encodeSegment, readSegmentSummary, type SegmentSummary } from '../encoding/segment-codec.ts';
 import { unwrapValue, wrapValue } from '../encoding/envelope.ts';
 import { CorruptionError } from '../errors.ts';
 import type { SortedRows } from './sorted-rows.ts';
@@ -26,6 +26,14 @@ function lz4(b: Uint8Array): Uint8Array {
   return compressSync(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-function unlz4(b: Uint8Array): Uint8Array {
+/** Header of a stored segment value (time range, row count, fields) without decoding its columns. */
+export function readStoredSegmentSummary(value: Uint8Array, key: string): SegmentSummary {
+  const { kind, payload } = unwrapValue(value, key, unlz4);
+  if (kind !== 'segment') throw new CorruptionError(`expected a segment value, found ${String(kind)}`, key);
+  return readSegmentSummary(payload, key);
+}
+
+/** LZ4 decompression of an envelope payload (the Decompressor every stored value uses). */
+export function unlz4(b: Uint8Array): Uint8Array {
   return uncompressSync(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }

@@ -1,4 +1,5 @@
-import { compress, uncompressSync } from 'lz4-napi';
+import { compress } from 'lz4-napi';
+import { unlz4 } from './segment-value.ts';
 import { unwrapValue, wrapValue } from '../encoding/envelope.ts';
 import { decodeWalRecord, encodeWalRecord } from '../encoding/wal-record.ts';
 import type { WriteBatch } from '../model.ts';
@@ -26,7 +27,7 @@ export async function encodeWalValue(batch: WriteBatch): Promise<Uint8Array> {
 export function decodeWalValue(bytes: Uint8Array, key: string): WriteBatch {
   // A raw record has flags (0) at byte 1; an envelope has its kind there.
   if (bytes.length > 1 && bytes[1] === ENVELOPE_KIND_WAL) {
-    const { payload } = unwrapValue(bytes, key, (b) => uncompressSync(Buffer.from(b.buffer, b.byteOffset, b.byteLength)));
+    const { payload } = unwrapValue(bytes, key, unlz4);
     return decodeWalRecord(payload, key);
   }
   return decodeWalRecord(bytes, key);

@@ -1,11 +1,9 @@
-import { uncompressSync } from 'lz4-napi';
-import { unwrapValue } from '../../encoding/envelope.ts';
-import { readSegmentSummary } from '../../encoding/segment-codec.ts';
 import { writeSnapshot } from '../../ops/snapshot-stream.ts';
 import type { Engine } from '../../storage/engine.ts';
 import { KIND_SEGMENT } from '../../storage/keys.ts';
 import type { KvEntry } from '../../storage/kv-store.ts';
 import { keyName } from '../../storage/segment-reader.ts';
+import { readStoredSegmentSummary } from '../../storage/segment-value.ts';
 
 /** Key of the last frame of an export stream: `0xFFFF 'D'` + "digest", outside every vnode range. */
 export const DIGEST_KEY = Buffer.concat([Buffer.from([0xff, 0xff, 0x44]), Buffer.from('digest')]);
@@ -39,7 +37,5 @@ async function* framesWithDigest(engine: Engine, vnode: number, afterKey?: Uint8
 
 /** Row count of a stored segment from its header (checks the envelope and header checksums). */
 export function segmentRows(e: KvEntry): number {
-  const name = keyName(e.key);
-  const { payload } = unwrapValue(e.value, name, (b) => uncompressSync(Buffer.from(b.buffer, b.byteOffset, b.byteLength)));
-  return readSegmentSummary(payload, name).rowCount;
+  return readStoredSegmentSummary(e.value, keyName(e.key)).rowCount;
 }
