@@ -22,9 +22,9 @@ class MemoryAdmin implements DataPlaneAdmin {
   async applyRing(node: RingMember, doc: RingDoc) {
     if ((this.rings.get(node.id)?.placement.epoch ?? 0) < doc.placement.epoch) this.rings.set(node.id, doc);
   }
-  async startPull() {}
-  async pullState() {
-    return { state: 'done' as const, bytes: 0 };
+  async startPulls() {}
+  async pullStates(_to: RingMember, vnodes: number[]) {
+    return new Map(vnodes.map((v) => [v, { state: 'done' as const, bytes: 0 }]));
   }
   async cancelPull() {}
   async drop() {}

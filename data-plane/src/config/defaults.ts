@@ -103,7 +103,7 @@ export const DEFAULTS: StockTsdbConfig = deepFreeze<StockTsdbConfig>({
     token: '', // '' = node-to-node traffic unauthenticated (warned about when the cluster is on)
     members: [], // static membership; [] = the ring is pushed with PUT /admin/ring
     name: 'default', // Consul KV prefix stock-tsdb/<name>/ and service meta: several clusters can share one Consul
-    handoff_bytes_per_sec: 0, // bytes/s one vnode copy may read; 0 = unthrottled
+    handoff_bytes_per_sec: 0, // bytes/s all of a node's vnode copies may read together; 0 = unthrottled
     rebalance_max_moves: 64, // vnode replicas copied per rebalance step
   },
 });

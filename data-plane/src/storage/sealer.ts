@@ -7,6 +7,7 @@ import { keyName, type SegmentReader } from './segment-reader.ts';
 import { SeriesHead } from './series-head.ts';
 import type { SealingSnapshot, SeriesState } from './series-state.ts';
 import { wrapValue } from '../encoding/envelope.ts';
+import { readStoredSegmentSummary } from './segment-value.ts';
 
 export interface SealerOptions {
   maxRows: number;
@@ -32,6 +33,14 @@ export interface SealerHost {
   afterSeal(info: { rows: number; segments: number; bytes: number }): Promise<void>;
   onError(err: unknown, what: string): void;
   adjustHeadBytes(delta: number): void;
+}
+
+/** A stored segment value from another replica, with its header's time range and row count. */
+export interface VerbatimSegment {
+  value: Uint8Array;
+  minTs: number;
+  maxTs: number;
+  rowCount: number;
 }
 
 /** Series per seal task: coarse, since a pool round trip costs ~120 µs. */
@@ -189,30 +198,47 @@ export class Sealer {
   }
 
   /**
-   * Stores a segment streamed from another replica as it is, when no stored segment of the series
-   * overlaps [minTs, maxTs] (the common case for a new owner): no decode, merge or re-encode.
-   * Returns false (nothing written) when it overlaps; the caller then merges with importRows.
-   * Head rows of the series may overlap: they are newer and win when they are sealed.
+   * Stores segments streamed from another replica as they are (no decode, merge or re-encode)
+   * where no stored segment of the series overlaps them: the common case for a new owner. Takes
+   * one series' segments in key order (disjoint, as a replica stores them), compares them with
+   * the stored segments of that time range in one range read, and commits the disjoint ones in
+   * one batch. Returns the segments it did not store (they overlap stored rows): the caller
+   * merges those with importRows. Head rows of the series may overlap: they are newer and win
+   * when they are sealed. Waits for any seal of the same series.
    */
-  async importVerbatim(series: SeriesState, entry: { key: Uint8Array; value: Uint8Array }, minTs: number, maxTs: number, rowCount: number): Promise<boolean> {
+  async importVerbatim(series: SeriesState, segs: VerbatimSegment[]): Promise<VerbatimSegment[]> {
+    if (!segs.length) return [];
     while (series.sealInFlight) await this.idle();
     series.sealInFlight = true;
     this.inFlight++;
     try {
-      const it = this.host.kv.iterate({ gte: segmentKey(series.segmentPrefix, minTs), lt: segmentPrefixEnd(series.segmentPrefix), limit: 1 });
-      const next = await it.next();
-      await it.close();
-      if (next) {
-        if (segmentKeyTs(next.key) <= maxTs) return false;
-        const [rows] = await this.host.reader.decodeAll([next]);
-        if (rows.ts.length && rows.ts[0] <= maxTs) return false;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const s of segs) (lo = Math.min(lo, s.minTs)), (hi = Math.max(hi, s.maxTs));
+      // Stored segments whose key (= their max ts) is ≥ lo, up to the first one past hi.
+      const stored: { minTs: number; maxTs: number }[] = [];
+      for await (const e of this.host.kv.iterate({ gte: segmentKey(series.segmentPrefix, lo), lt: segmentPrefixEnd(series.segmentPrefix) })) {
+        const maxTs = segmentKeyTs(e.key);
+        stored.push({ minTs: readStoredSegmentSummary(e.value, keyName(e.key)).minTs, maxTs });
+        if (maxTs > hi) break;
       }
-      const ops: KvOp[] = [{ type: 'put', key: segmentKey(series.segmentPrefix, maxTs), value: entry.value }];
+      const ops: KvOp[] = [];
+      const overlapping: VerbatimSegment[] = [];
+      let tail = series.tail;
+      for (const s of segs) {
+        if (stored.some((t) => t.minTs <= s.maxTs && t.maxTs >= s.minTs)) {
+          overlapping.push(s);
+          continue;
+        }
+        ops.push({ type: 'put', key: segmentKey(series.segmentPrefix, s.maxTs), value: s.value });
+        if (tail == null || s.maxTs >= tail.maxTs) tail = { maxTs: s.maxTs, rowCount: s.rowCount };
+      }
+      if (!ops.length) return overlapping;
       if (series.metaDirty) ops.push({ type: 'put', key: series.metaKey, value: wrapValue('series-meta', new TextEncoder().encode(series.metaJson())) });
       await this.host.kv.write(ops);
       series.metaDirty = false;
-      if (series.tail == null || maxTs >= series.tail.maxTs) series.tail = { maxTs, rowCount };
-      return true;
+      series.tail = tail;
+      return overlapping;
     } finally {
       series.sealInFlight = false;
       this.inFlight--;

@@ -3,7 +3,7 @@ import { ConflictError, ValidationError } from '../../errors.ts';
 import type { Engine } from '../../storage/engine.ts';
 import { streamResponse } from '../../http/stream-response.ts';
 import type { PullJobs } from './pull-jobs.ts';
-import { exportVnodeStream } from './vnode-export.ts';
+import { exportVnodesStream, exportVnodeStream, type ExportPart } from './vnode-export.ts';
 
 /** What the handoff routes need. */
 export interface HandoffRouteDeps {
@@ -18,9 +18,10 @@ export interface HandoffRouteDeps {
 }
 
 /**
- * Vnode handoff endpoints (data-plane/docs/cluster-api.md): the source side streams a vnode
- * (`GET /internal/v1/vnodes/:v/export`), the receiving side runs copy jobs
- * (`POST /admin/vnodes/:v/pull`, `GET /admin/handoff`, `DELETE /admin/handoff/:v`), digests
+ * Vnode handoff endpoints (data-plane/docs/cluster-api.md): the source side streams vnodes
+ * (`POST /internal/v1/vnodes/export`, or one with `GET /internal/v1/vnodes/:v/export`), the
+ * receiving side runs copy jobs (`POST /admin/handoff/pull`, `POST /admin/vnodes/:v/pull`,
+ * `GET /admin/handoff`, `DELETE /admin/handoff/:v`), digests
  * compare replicas, and `DELETE /admin/vnodes/:v` drops a vnode this node no longer serves.
  */
 export function registerHandoffRoutes(app: Hono<any>, deps: HandoffRouteDeps): void {
@@ -32,6 +33,18 @@ export function registerHandoffRoutes(app: Hono<any>, deps: HandoffRouteDeps): v
     const after = c.req.query('after');
     if (after !== undefined && !/^([0-9a-f]{2})+$/.test(after)) throw new ValidationError('after: expected a hex key', 'invalid_parameter');
     return streamResponse(exportVnodeStream(engine, vnode, after ? Buffer.from(after, 'hex') : undefined), {});
+  });
+  // Many vnodes in one stream (what pull jobs use): one request and one flush for a whole batch.
+  app.post('/internal/v1/vnodes/export', deps.requireInternal, async (c) => {
+    const body = (await c.req.json().catch(() => null)) as { vnodes?: unknown; flush?: unknown } | null;
+    if (!body || !Array.isArray(body.vnodes) || body.vnodes.length === 0) throw new ValidationError('body must be {"vnodes": [{"vnode": N, "after"?: HEX}, …], "flush"?: true}', 'invalid_body');
+    const parts: ExportPart[] = body.vnodes.map((p: { vnode?: unknown; after?: unknown }) => {
+      const vnode = vnodeParam(String(p?.vnode), engine);
+      if (p.after !== undefined && (typeof p.after !== 'string' || !/^([0-9a-f]{2})+$/.test(p.after))) throw new ValidationError(`vnodes[${vnode}].after: expected a hex key`, 'invalid_body');
+      return { vnode, after: p.after ? Buffer.from(p.after as string, 'hex') : undefined };
+    });
+    if (body.flush === true) await engine.vnodes.flush(...parts.map((p) => p.vnode));
+    return streamResponse(exportVnodesStream(engine, parts), {});
   });
 
   const digest = async (c: any) => {
@@ -48,7 +61,20 @@ export function registerHandoffRoutes(app: Hono<any>, deps: HandoffRouteDeps): v
     if (!body || typeof body.from !== 'string' || !body.from) throw new ValidationError('body must be {"from": "<node id>"}', 'invalid_body');
     return c.json(jobs.start(vnode, body.from), 202);
   });
-  app.get('/admin/handoff', deps.requireAdmin, (c) => c.json({ jobs: jobs.list() }));
+  app.post('/admin/handoff/pull', deps.requireAdmin, async (c) => {
+    const body = (await c.req.json().catch(() => null)) as { from?: unknown; vnodes?: unknown } | null;
+    if (!body || typeof body.from !== 'string' || !body.from || !Array.isArray(body.vnodes) || body.vnodes.length === 0) {
+      throw new ValidationError('body must be {"from": "<node id>", "vnodes": [N, …]}', 'invalid_body');
+    }
+    const vnodes = body.vnodes.map((v) => vnodeParam(String(v), engine));
+    return c.json({ jobs: jobs.startMany(vnodes, body.from) }, 202);
+  });
+  app.get('/admin/handoff', deps.requireAdmin, (c) => {
+    const only = c.req.query('vnodes');
+    if (only === undefined) return c.json({ jobs: jobs.list() });
+    const wanted = new Set(only.split(',').filter(Boolean).map((v) => vnodeParam(v, engine)));
+    return c.json({ jobs: jobs.list().filter((j) => wanted.has(j.vnode)) });
+  });
   app.delete('/admin/handoff/:v', deps.requireAdmin, async (c) => {
     const vnode = vnodeParam(c.req.param('v'), engine);
     return c.json({ cancelled: await jobs.cancel(vnode) });

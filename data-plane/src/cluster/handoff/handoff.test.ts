@@ -75,7 +75,7 @@ describe('vnode handoff over HTTP (pull, resume, verify)', () => {
         if (c.req.header('x-cluster-token') !== TOKEN) return c.json({ error: { code: 'unauthorized', message: 'cluster token' } }, 401);
         await next();
       };
-      const j = new PullJobs(engine, { urlOf: (id) => urls[id === 'src' ? 0 : 1], headers: () => ({ 'x-cluster-token': TOKEN }) }, { bytesPerSecond: 0, maxAttempts: 5 });
+      const j = new PullJobs(engine, { urlOf: (id) => urls[id === 'src' ? 0 : 1], headers: () => ({ 'x-cluster-token': TOKEN }) }, { bytesPerSecond: 0, maxAttempts: 5, batchBytes: 2048 });
       registerHandoffRoutes(app, { engine, jobs: j, requireInternal: requireToken, requireAdmin: async (_c, next) => next(), ownsOrReceives: () => false });
       return { app, jobs: j };
     });
@@ -126,6 +126,29 @@ describe('vnode handoff over HTTP (pull, resume, verify)', () => {
     // The dual-written newer value won over the copied older one.
     const r = await dst.readRange({ symbol: inVnode[0], start: T0 + 100 * S, end: T0 + 101 * S, fields: ['price'] });
     expect(r.values[0][0]).toBe(rows(inVnode[0], T0 + 100 * S, 1, 7).columns.get('price')![0]);
+  }, 60_000);
+
+  it('copies many vnodes through shared streams; a cancelled one stops, the others finish with equal digests', async () => {
+    const symbols = Array.from({ length: 60 }, (_, i) => `stock.SH.${String(610_000 + i)}`);
+    for (const s of symbols) await src.write({ series: [rows(s, T0, 450, 9)], rowCount: 450 });
+    await src.flush();
+    const vnodes = [...new Set(symbols.map((s) => vnodeOf(s, 1000)))];
+    let empty = 999;
+    while ((await src.vnodes.digest(empty)).series > 0 || vnodes.includes(empty)) empty--;
+    const started = jobs.startMany([...vnodes, empty], 'src');
+    expect(started.map((j) => j.state)).toEqual([...vnodes, empty].map(() => 'running'));
+    expect(() => jobs.startMany([vnodes[0]], 'elsewhere')).toThrow(/already being copied from src/);
+    expect(await jobs.cancel(vnodes[1])).toBe(true);
+    for (const v of [...vnodes, empty]) await jobs.wait(v);
+    const byVnode = new Map(jobs.list().map((j) => [j.vnode, j]));
+    expect(byVnode.get(vnodes[1])!.state).toBe('cancelled');
+    expect(byVnode.get(empty)).toMatchObject({ state: 'done', rows: 0, verified: { sentRows: 0, receivedRows: 0 } });
+    for (const v of vnodes.filter((_, i) => i !== 1)) {
+      expect(byVnode.get(v)!.state, byVnode.get(v)!.error).toBe('done');
+      expect(await dst.vnodes.digest(v)).toEqual(await src.vnodes.digest(v));
+    }
+    // Nothing left to resume: every finished or cancelled job cleared its progress record.
+    expect(await jobs.resumeAll()).toBe(0);
   }, 60_000);
 
   it('rejects a pull without a source node: 400 naming `from`', async () => {

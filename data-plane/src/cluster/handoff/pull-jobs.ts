@@ -2,8 +2,8 @@ import { ConflictError, CorruptionError, ValidationError } from '../../errors.ts
 import { readSnapshot } from '../../ops/snapshot-stream.ts';
 import type { Engine } from '../../storage/engine.ts';
 import { engineMetaKey, KIND_SEGMENT } from '../../storage/keys.ts';
-import type { KvEntry } from '../../storage/kv-store.ts';
-import { DIGEST_KEY, segmentRows, type ExportDigest } from './vnode-export.ts';
+import type { KvEntry, KvOp } from '../../storage/kv-store.ts';
+import { DIGEST_KEY, type ExportDigest } from './vnode-export.ts';
 
 /** State of one vnode copy on the receiving node. */
 export interface PullJob {
@@ -32,24 +32,60 @@ export interface PullTransport {
 }
 
 export interface PullOptions {
-  /** bytes per second a job may read (0 = unthrottled) */
+  /** bytes per second all of this node's copies together may read (0 = unthrottled) */
   bytesPerSecond: number;
   /** attempts before a job is failed (each resumes after the last imported entry) */
   maxAttempts: number;
+  /** bytes imported per batch, i.e. between two progress records (default 4 MiB) */
+  batchBytes?: number;
 }
 
-/** Entries imported per batch (and per persisted progress record). */
-const IMPORT_BATCH = 32;
+/** Import batch bounds: entries are imported, and progress recorded, per batch. */
+const BATCH_BYTES = 4 << 20; // large: a RocksDB write costs ~0.1 ms however small, ~4 ms/MB
+const BATCH_ENTRIES = 8192;
+/** Verified vnodes per synced completion write. */
+const BATCH_VERIFIED = 64;
+/** Vnodes per export stream (one HTTP request, one flush on the source). */
+const VNODES_PER_STREAM = 256;
+
+type Job = PullJob & { stream?: Stream };
+
+/** Jobs copied through one export stream (retried together, each resuming where it stopped). */
+interface Stream {
+  from: string;
+  jobs: Job[];
+  abort?: AbortController;
+  /** the in-flight attempt (settles when it stops importing) */
+  attempt?: Promise<unknown>;
+  /** true while an attempt streams */
+  inFlight: boolean;
+  /** set when a cancel aborted the stream: the others go on without counting an attempt */
+  cancelling: boolean;
+  done?: Promise<void>;
+}
+
+/** A vnode seen complete in the stream, verified once its entries are imported. */
+interface Arrived {
+  job: Job;
+  digest: ExportDigest;
+}
 
 /**
- * Receiver-driven vnode handoff (data-plane/docs/cluster-api.md): copies a vnode from a current
- * owner, importing through the engine's merge path (rows already here, from dual writes, win),
- * and verifies the row count against the source's digest frame. Progress (the last imported key)
- * is persisted after every batch, so an attempt interrupted by a crash on either side resumes
- * where it stopped; `resumeAll()` restarts interrupted jobs after a restart of this node.
+ * Receiver-driven vnode handoff (data-plane/docs/cluster-api.md): copies vnodes from a current
+ * owner, many per export stream (one request and one source flush per batch of vnodes, so small
+ * vnodes do not each pay a round trip), importing through the engine's merge path (rows already
+ * here, from dual writes, win), and verifies each vnode's row count against the digest frame that
+ * follows it in the stream. Progress (per vnode, the last imported key) is recorded with every
+ * import batch, so an attempt interrupted by a crash on either side resumes where it stopped;
+ * `resumeAll()` restarts interrupted jobs after a restart of this node. A job is `done` only after
+ * a synced write: its rows are durable before the driver may flip the ring.
+ *
+ * Concurrency: all state is owned by the JS thread; streams run concurrently (one per
+ * `startMany` call and source, at most VNODES_PER_STREAM vnodes each) and share the throttle.
  */
 export class PullJobs {
-  private readonly jobs = new Map<number, PullJob & { abort?: AbortController; done?: Promise<void> }>();
+  private readonly jobs = new Map<number, Job>();
+  private readonly throttle: Throttle;
   /** since start: bytes received, vnodes copied and verified, copies failed (for /metrics) */
   readonly totals = { bytes: 0, vnodesCopied: 0, failed: 0 };
 
@@ -58,32 +94,54 @@ export class PullJobs {
     private readonly transport: PullTransport,
     private readonly opts: PullOptions,
     private readonly onProgress: (bytes: number, vnodeDone: boolean) => void = () => {},
-  ) {}
+  ) {
+    this.throttle = new Throttle(opts.bytesPerSecond);
+  }
 
   /** Starts copying `vnode` from node `from` (idempotent while a copy from the same node runs). */
   start(vnode: number, from: string): PullJob {
-    if (!Number.isInteger(vnode) || vnode < 0 || vnode >= this.engine.opts.vnodes) throw new ValidationError(`vnode ${vnode} is out of range 0..${this.engine.opts.vnodes - 1}`);
-    const cur = this.jobs.get(vnode);
-    if (cur?.state === 'running') {
-      if (cur.from !== from) throw new ConflictError(`vnode ${vnode} is already being copied from ${cur.from}`);
-      return view(cur);
-    }
-    const job: PullJob & { abort?: AbortController; done?: Promise<void> } = {
-      vnode, from, state: 'running', rows: 0, bytes: 0, attempts: 0, startedAt: new Date().toISOString(),
-    };
-    this.jobs.set(vnode, job);
-    job.done = this.run(job);
-    return view(job);
+    return this.startMany([vnode], from)[0];
   }
 
-  /** Stops a running copy and forgets its progress. */
+  /**
+   * Starts copying `vnodes` from node `from`, through as few export streams as it can. Idempotent
+   * per vnode while a copy from the same node runs; throws ConflictError (starting nothing) when
+   * one is being copied from another node.
+   */
+  startMany(vnodes: number[], from: string): PullJob[] {
+    for (const v of vnodes) {
+      if (!Number.isInteger(v) || v < 0 || v >= this.engine.opts.vnodes) throw new ValidationError(`vnode ${v} is out of range 0..${this.engine.opts.vnodes - 1}`);
+      const cur = this.jobs.get(v);
+      if (cur?.state === 'running' && cur.from !== from) throw new ConflictError(`vnode ${v} is already being copied from ${cur.from}`);
+    }
+    const fresh: Job[] = [];
+    for (const vnode of new Set(vnodes)) {
+      if (this.jobs.get(vnode)?.state === 'running') continue;
+      const job: Job = { vnode, from, state: 'running', rows: 0, bytes: 0, attempts: 0, startedAt: new Date().toISOString() };
+      this.jobs.set(vnode, job);
+      fresh.push(job);
+    }
+    for (let i = 0; i < fresh.length; i += VNODES_PER_STREAM) {
+      const stream: Stream = { from, jobs: fresh.slice(i, i + VNODES_PER_STREAM), inFlight: false, cancelling: false };
+      for (const j of stream.jobs) j.stream = stream;
+      stream.done = this.run(stream);
+    }
+    return vnodes.map((v) => view(this.jobs.get(v)!));
+  }
+
+  /** Stops a running copy and forgets its progress (the other vnodes of its stream go on). */
   async cancel(vnode: number): Promise<boolean> {
     const job = this.jobs.get(vnode);
     if (!job || job.state !== 'running') return false;
     job.state = 'cancelled';
-    job.abort?.abort();
-    await job.done;
-    await this.clearProgress(vnode);
+    job.finishedAt = new Date().toISOString();
+    const s = job.stream;
+    if (s?.inFlight) {
+      s.cancelling = true;
+      s.abort?.abort();
+    }
+    await s?.attempt?.catch(() => {});
+    await this.engine.kv.write([{ type: 'del', key: this.progressKey(vnode) }]);
     return true;
   }
 
@@ -101,7 +159,7 @@ export class PullJobs {
 
   /** Waits for a job to finish (tests, the rebalance driver). */
   async wait(vnode: number): Promise<PullJob | undefined> {
-    await this.jobs.get(vnode)?.done;
+    await this.jobs.get(vnode)?.stream?.done;
     const j = this.jobs.get(vnode);
     return j && view(j);
   }
@@ -110,127 +168,170 @@ export class PullJobs {
   async resumeAll(): Promise<number> {
     const prefix = engineMetaKey('handoff/');
     const end = engineMetaKey('handoff0');
-    let n = 0;
+    const bySource = new Map<string, number[]>();
     for await (const { key, value } of this.engine.kv.iterate({ gte: prefix, lt: end })) {
       const vnode = Number(key.toString('utf8', prefix.length));
       const { from } = JSON.parse(value.toString()) as { from: string };
-      this.start(vnode, from);
-      n++;
+      bySource.set(from, [...(bySource.get(from) ?? []), vnode]);
     }
+    let n = 0;
+    for (const [from, vnodes] of bySource) n += this.startMany(vnodes, from).length;
     return n;
   }
 
-  private async run(job: PullJob & { abort?: AbortController }): Promise<void> {
-    while (job.state === 'running') {
-      job.attempts++;
+  private async run(s: Stream): Promise<void> {
+    for (;;) {
+      const open = s.jobs.filter((j) => j.state === 'running');
+      if (!open.length) return;
+      for (const j of open) j.attempts++;
+      s.abort = new AbortController();
+      s.attempt = this.attempt(s, open);
+      s.inFlight = true;
       try {
-        await this.attempt(job);
-        job.state = 'done';
-        job.finishedAt = new Date().toISOString();
-        this.totals.vnodesCopied++;
-        await this.clearProgress(job.vnode);
-        this.onProgress(0, true);
+        await s.attempt;
       } catch (err) {
-        if (job.state !== 'running') break; // cancelled
-        job.error = (err as Error).message;
-        if (job.attempts >= this.opts.maxAttempts) {
-          job.state = 'failed';
-          this.totals.failed++;
-          job.finishedAt = new Date().toISOString();
-          break;
+        if (s.cancelling) {
+          // A cancel stopped the stream: the others go on, and this did not count as an attempt.
+          s.cancelling = false;
+          for (const j of open) if (j.state === 'running') j.attempts--;
+          continue;
         }
-        await sleep(Math.min(5000, 200 * 2 ** job.attempts));
+        let retry = 0;
+        for (const j of open) {
+          if (j.state !== 'running') continue;
+          j.error = (err as Error).message;
+          if (j.attempts < this.opts.maxAttempts) {
+            retry = Math.max(retry, j.attempts);
+            continue;
+          }
+          j.state = 'failed';
+          j.finishedAt = new Date().toISOString();
+          this.totals.failed++;
+        }
+        if (retry) await sleep(Math.min(5000, 200 * 2 ** retry));
+      } finally {
+        s.inFlight = false;
       }
     }
   }
 
-  /** One pass: stream from the last imported key to the end, import, verify. */
-  private async attempt(job: PullJob & { abort?: AbortController }): Promise<void> {
-    const saved = await this.loadProgress(job.vnode);
-    const after = saved?.after;
-    if (after) job.resumedAfter = after;
-    job.abort = new AbortController();
-    const url = `${this.transport.urlOf(job.from)}/internal/v1/vnodes/${job.vnode}/export?flush=1${after ? `&after=${after}` : ''}`;
-    const res = await fetch(url, { headers: this.transport.headers(), signal: job.abort.signal });
-    if (!res.ok || !res.body) throw new Error(`export of vnode ${job.vnode} from ${job.from} answered ${res.status}: ${await res.text()}`);
-    await this.saveProgress(job.vnode, { from: job.from, after });
-    let received = 0;
-    let digest: ExportDigest | null = null;
-    let batch: KvEntry[] = [];
-    const throttle = new Throttle(this.opts.bytesPerSecond);
-    const flushBatch = async () => {
-      if (!batch.length) return;
-      await this.engine.vnodes.importEntries(batch);
-      const last = batch[batch.length - 1].key;
-      batch = [];
-      await this.saveProgress(job.vnode, { from: job.from, after: last.toString('hex') });
-    };
-    async function* counted(body: AsyncIterable<Uint8Array>, onBytes: (n: number) => Promise<void>): AsyncGenerator<Uint8Array> {
-      for await (const chunk of body) {
-        await onBytes(chunk.length);
-        yield chunk;
-      }
+  /** One pass over the stream's open jobs: stream each from its last imported key, import, verify. */
+  private async attempt(s: Stream, open: Job[]): Promise<void> {
+    const parts: { vnode: number; after?: string }[] = [];
+    for (const j of open) {
+      const after = (await this.loadProgress(j.vnode))?.after;
+      if (after) j.resumedAfter = after;
+      parts.push(after ? { vnode: j.vnode, after } : { vnode: j.vnode });
     }
-    const chunks = counted(res.body as unknown as AsyncIterable<Uint8Array>, async (n) => {
-      job.bytes += n;
-      this.totals.bytes += n;
-      this.onProgress(n, false);
-      await throttle.take(n);
+    const res = await fetch(`${this.transport.urlOf(s.from)}/internal/v1/vnodes/export`, {
+      method: 'POST',
+      headers: { ...this.transport.headers(), 'content-type': 'application/json' },
+      body: JSON.stringify({ vnodes: parts, flush: true }),
+      signal: s.abort!.signal,
     });
-    for await (const e of readSnapshot(chunks, () => {})) {
-      if (job.state !== 'running') throw new Error('cancelled');
+    if (!res.ok || !res.body) throw new Error(`export of ${open.length} vnode(s) from ${s.from} answered ${res.status}: ${await res.text()}`);
+    // Recorded before anything is imported, so a restart resumes these copies.
+    await this.engine.kv.write(parts.map((p) => this.progressOp(p.vnode, { from: s.from, after: p.after })));
+    let batch: KvEntry[] = [];
+    let batchBytes = 0;
+    let arrived: Arrived[] = [];
+    const received = new Map<Job, number>();
+    const flushBatch = async () => {
+      const ops: KvOp[] = [];
+      for (let i = 0; i < batch.length; ) {
+        // One vnode's run of entries (the stream sends vnode after vnode).
+        const vnode = batch[i].key.readUInt16BE(0);
+        let k = i;
+        while (k < batch.length && batch[k].key.readUInt16BE(0) === vnode) k++;
+        const job = open.find((j) => j.vnode === vnode)!;
+        const { rows } = await this.engine.vnodes.importEntries(batch.slice(i, k));
+        received.set(job, (received.get(job) ?? 0) + rows);
+        job.rows += rows;
+        ops.push(this.progressOp(vnode, { from: s.from, after: batch[k - 1].key.toString('hex') }));
+        i = k;
+      }
+      for (const { job, digest } of arrived) {
+        const got = received.get(job) ?? 0;
+        if (digest.rows !== got) throw new CorruptionError(`vnode ${job.vnode}: source sent ${digest.rows} rows, ${got} arrived`);
+        ops.push({ type: 'del', key: this.progressKey(job.vnode) });
+      }
+      // Synced when it completes vnodes: their rows are durable before anyone sees them done.
+      if (ops.length) await this.engine.kv.write(ops, { sync: arrived.length > 0 });
+      for (const { job, digest } of arrived) {
+        job.verified = { sentRows: digest.rows, receivedRows: digest.rows };
+        if (job.state !== 'running') continue;
+        job.state = 'done';
+        job.finishedAt = new Date().toISOString();
+        this.totals.vnodesCopied++;
+        this.onProgress(0, true);
+      }
+      batch = [];
+      batchBytes = 0;
+      arrived = [];
+    };
+    let at = 0; // index in `open` of the vnode being streamed
+    for await (const e of readSnapshot(this.counted(s, res.body as unknown as AsyncIterable<Uint8Array>), () => {})) {
+      if (s.cancelling) throw new Error('cancelled');
+      const job = open[at];
+      if (!job) throw new CorruptionError(`export from ${s.from} sent more than the ${open.length} vnode(s) asked for`);
       if (e.key.equals(DIGEST_KEY)) {
-        digest = JSON.parse(e.value.toString()) as ExportDigest;
+        const digest = JSON.parse(e.value.toString()) as ExportDigest;
+        if (digest.vnode !== job.vnode) throw new CorruptionError(`export from ${s.from}: digest of vnode ${digest.vnode} where vnode ${job.vnode} was due`);
+        arrived.push({ job, digest });
+        at++;
+        if (arrived.length >= BATCH_VERIFIED) await flushBatch();
         continue;
       }
       if (e.key.readUInt16BE(0) !== job.vnode) throw new CorruptionError(`export of vnode ${job.vnode} holds a key of vnode ${e.key.readUInt16BE(0)}`);
-      if (e.key[2] === KIND_SEGMENT) {
-        const rows = segmentRows(e);
-        received += rows;
-        job.rows += rows;
-      }
       batch.push(e);
-      if (batch.length >= IMPORT_BATCH) await flushBatch();
+      batchBytes += e.key.length + e.value.length;
+      if (batchBytes >= (this.opts.batchBytes ?? BATCH_BYTES) || batch.length >= BATCH_ENTRIES) await flushBatch();
     }
     await flushBatch();
-    if (!digest) throw new CorruptionError(`export of vnode ${job.vnode} ended without its digest frame`);
-    if (digest.rows !== received) throw new CorruptionError(`vnode ${job.vnode}: source sent ${digest.rows} rows, ${received} arrived`);
-    job.verified = { sentRows: digest.rows, receivedRows: received };
+    if (at < open.length) throw new CorruptionError(`export from ${s.from} ended after ${at} of ${open.length} vnodes`);
+  }
+
+  /** The response body, counting bytes into the jobs' progress and honouring the throttle. */
+  private async *counted(s: Stream, body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of body) {
+      // Bytes go to the vnode being received (the first open job of the stream still running).
+      const job = s.jobs.find((j) => j.state === 'running');
+      if (job) job.bytes += chunk.length;
+      this.totals.bytes += chunk.length;
+      this.onProgress(chunk.length, false);
+      await this.throttle.take(chunk.length);
+      yield chunk;
+    }
   }
 
   private progressKey(vnode: number): Buffer {
     return engineMetaKey(`handoff/${vnode}`);
   }
 
+  private progressOp(vnode: number, p: { from: string; after?: string }): KvOp {
+    return { type: 'put', key: this.progressKey(vnode), value: Buffer.from(JSON.stringify(p)) };
+  }
+
   private async loadProgress(vnode: number): Promise<{ from: string; after?: string } | null> {
     const v = await this.engine.kv.get(this.progressKey(vnode));
     return v ? (JSON.parse(v.toString()) as { from: string; after?: string }) : null;
   }
-
-  private async saveProgress(vnode: number, p: { from: string; after?: string }): Promise<void> {
-    await this.engine.kv.write([{ type: 'put', key: this.progressKey(vnode), value: Buffer.from(JSON.stringify(p)) }]);
-  }
-
-  private async clearProgress(vnode: number): Promise<void> {
-    await this.engine.kv.write([{ type: 'del', key: this.progressKey(vnode) }]);
-  }
 }
 
-/** A token bucket over bytes per second (0 = no limit). */
+/** A byte-rate limit shared by every stream of a node (0 = no limit). */
 class Throttle {
-  private readonly t0 = Date.now();
-  private taken = 0;
+  private at = 0;
   constructor(private readonly rate: number) {}
   async take(n: number): Promise<void> {
     if (this.rate <= 0) return;
-    this.taken += n;
-    const due = (this.taken / this.rate) * 1000 - (Date.now() - this.t0);
-    if (due > 0) await sleep(due);
+    const now = Date.now();
+    this.at = Math.max(this.at, now) + (n / this.rate) * 1000;
+    if (this.at > now) await sleep(this.at - now);
   }
 }
 
-function view(j: PullJob & { abort?: unknown; done?: unknown }): PullJob {
-  const { abort: _a, done: _d, ...rest } = j;
+function view(j: Job): PullJob {
+  const { stream: _s, ...rest } = j;
   return { ...rest };
 }
 

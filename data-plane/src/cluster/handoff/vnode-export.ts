@@ -8,7 +8,7 @@ import { readStoredSegmentSummary } from '../../storage/segment-value.ts';
 /** Key of the last frame of an export stream: `0xFFFF 'D'` + "digest", outside every vnode range. */
 export const DIGEST_KEY = Buffer.concat([Buffer.from([0xff, 0xff, 0x44]), Buffer.from('digest')]);
 
-/** What the source sent, in the stream's last frame; the receiver checks its import against it. */
+/** What the source sent of one vnode, in the frame after its entries; the receiver checks its import against it. */
 export interface ExportDigest {
   vnode: number;
   entries: number;
@@ -16,23 +16,37 @@ export interface ExportDigest {
   rows: number;
 }
 
-/**
- * Streams one vnode's stored entries (series meta + segments) from a consistent snapshot, in key
- * order after `afterKey` (resuming), then a digest frame. Uses the backup snapshot framing
- * (ops/snapshot-stream.ts), so the whole stream is checksummed in transit.
- */
-export function exportVnodeStream(engine: Engine, vnode: number, afterKey?: Uint8Array): AsyncGenerator<Uint8Array> {
-  return writeSnapshot({ walSeq: 0, takenAtMs: Date.now(), vnodes: engine.opts.vnodes }, framesWithDigest(engine, vnode, afterKey));
+/** One vnode of an export request: everything, or what follows `after` (resuming). */
+export interface ExportPart {
+  vnode: number;
+  after?: Uint8Array;
 }
 
-async function* framesWithDigest(engine: Engine, vnode: number, afterKey?: Uint8Array): AsyncGenerator<KvEntry> {
-  const digest: ExportDigest = { vnode, entries: 0, rows: 0 };
-  for await (const e of engine.vnodes.export(vnode, afterKey)) {
-    if (e.key[2] === KIND_SEGMENT) digest.rows += segmentRows(e);
-    digest.entries++;
-    yield e;
+/**
+ * Streams vnodes' stored entries (series meta + segments), one vnode after the other, each in
+ * key order after its `after` key and followed by its digest frame. Every vnode is read from its
+ * own consistent snapshot. Uses the backup snapshot framing (ops/snapshot-stream.ts), so the
+ * whole stream is checksummed in transit. Flush the vnodes first to include head rows.
+ */
+export function exportVnodesStream(engine: Engine, parts: ExportPart[]): AsyncGenerator<Uint8Array> {
+  return writeSnapshot({ walSeq: 0, takenAtMs: Date.now(), vnodes: engine.opts.vnodes }, framesWithDigests(engine, parts));
+}
+
+/** One vnode's export stream (see exportVnodesStream). */
+export function exportVnodeStream(engine: Engine, vnode: number, afterKey?: Uint8Array): AsyncGenerator<Uint8Array> {
+  return exportVnodesStream(engine, [{ vnode, after: afterKey }]);
+}
+
+async function* framesWithDigests(engine: Engine, parts: ExportPart[]): AsyncGenerator<KvEntry> {
+  for (const { vnode, after } of parts) {
+    const digest: ExportDigest = { vnode, entries: 0, rows: 0 };
+    for await (const e of engine.vnodes.export(vnode, after)) {
+      if (e.key[2] === KIND_SEGMENT) digest.rows += segmentRows(e);
+      digest.entries++;
+      yield e;
+    }
+    yield { key: DIGEST_KEY, value: Buffer.from(JSON.stringify(digest)) };
   }
-  yield { key: DIGEST_KEY, value: Buffer.from(JSON.stringify(digest)) };
 }
 
 /** Row count of a stored segment from its header (checks the envelope and header checksums). */

@@ -1,6 +1,6 @@
 import { CLUSTER_TOKEN_HEADER } from '../node/cluster-token.ts';
 import { ringDocToJson, type RingDoc, type RingMember } from '../node/ring-doc.ts';
-import type { NodeAdmin } from './rebalance-driver.ts';
+import type { NodeAdmin, PullState } from './rebalance-driver.ts';
 
 /**
  * NodeAdmin over each node's admin API (cluster-api.md), authenticated with the cluster token.
@@ -14,16 +14,16 @@ export class HttpNodeAdmin implements NodeAdmin {
     if (!res.ok && res.status !== 409) throw await failure(node, 'PUT /admin/ring', res);
   }
 
-  async startPull(to: RingMember, vnode: number, from: string): Promise<void> {
-    const res = await this.call(to, 'POST', `/admin/vnodes/${vnode}/pull`, JSON.stringify({ from }));
-    if (!res.ok) throw await failure(to, `POST /admin/vnodes/${vnode}/pull`, res);
+  async startPulls(to: RingMember, from: string, vnodes: number[]): Promise<void> {
+    const res = await this.call(to, 'POST', '/admin/handoff/pull', JSON.stringify({ from, vnodes }));
+    if (!res.ok) throw await failure(to, 'POST /admin/handoff/pull', res);
   }
 
-  async pullState(to: RingMember, vnode: number): Promise<{ state: 'running' | 'done' | 'failed' | 'cancelled'; error?: string; bytes: number } | null> {
-    const res = await this.call(to, 'GET', '/admin/handoff');
+  async pullStates(to: RingMember, vnodes: number[]): Promise<Map<number, PullState>> {
+    const res = await this.call(to, 'GET', `/admin/handoff?vnodes=${vnodes.join(',')}`);
     if (!res.ok) throw await failure(to, 'GET /admin/handoff', res);
-    const { jobs } = (await res.json()) as { jobs: { vnode: number; state: 'running' | 'done' | 'failed' | 'cancelled'; error?: string; bytes: number }[] };
-    return jobs.find((j) => j.vnode === vnode) ?? null;
+    const { jobs } = (await res.json()) as { jobs: (PullState & { vnode: number })[] };
+    return new Map(jobs.map((j) => [j.vnode, j]));
   }
 
   async cancelPull(to: RingMember, vnode: number): Promise<void> {

@@ -31,15 +31,17 @@ class RecordingAdmin implements NodeAdmin {
     if (!had || had.placement.epoch < doc.placement.epoch) this.applied.set(node.id, doc);
     this.events.push(`apply ${node.id} e${doc.placement.epoch} pending=${doc.pending.length}`);
   }
-  async startPull(to: RingMember, vnode: number, from: string) {
-    // Dual writes must already be on: every member routes by a doc naming this move as pending.
-    for (const [id, doc] of this.applied) {
-      if (!doc.pending.some((m) => m.vnode === vnode && m.to === to.id)) throw new Error(`${id} does not dual-write vnode ${vnode} to ${to.id} before the pull`);
+  async startPulls(to: RingMember, from: string, vnodes: number[]) {
+    for (const vnode of vnodes) {
+      // Dual writes must already be on: every member routes by a doc naming this move as pending.
+      for (const [id, doc] of this.applied) {
+        if (!doc.pending.some((m) => m.vnode === vnode && m.to === to.id)) throw new Error(`${id} does not dual-write vnode ${vnode} to ${to.id} before the pull`);
+      }
+      this.events.push(`pull ${vnode} ${from}->${to.id}`);
     }
-    this.events.push(`pull ${vnode} ${from}->${to.id}`);
   }
-  async pullState() {
-    return { state: 'done' as const, bytes: 100 };
+  async pullStates(_to: RingMember, vnodes: number[]) {
+    return new Map(vnodes.map((v) => [v, { state: 'done' as const, bytes: 100 }]));
   }
   async cancelPull(to: RingMember, vnode: number) {
     this.events.push(`cancel ${vnode} ${to.id}`);

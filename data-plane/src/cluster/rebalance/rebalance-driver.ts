@@ -13,14 +13,21 @@ export interface RingStore {
 export interface NodeAdmin {
   /** PUT /admin/ring: idempotent; a node that already has a newer epoch is fine */
   applyRing(node: RingMember, doc: RingDoc): Promise<void>;
-  /** POST /admin/vnodes/:v/pull */
-  startPull(to: RingMember, vnode: number, from: string): Promise<void>;
-  /** GET /admin/handoff: the state of the copy of `vnode` on `to` */
-  pullState(to: RingMember, vnode: number): Promise<{ state: 'running' | 'done' | 'failed' | 'cancelled'; error?: string; bytes: number } | null>;
+  /** POST /admin/handoff/pull: `to` copies `vnodes` from node `from` (idempotent) */
+  startPulls(to: RingMember, from: string, vnodes: number[]): Promise<void>;
+  /** GET /admin/handoff?vnodes=…: the copies of `vnodes` on `to` (a vnode without a job is absent) */
+  pullStates(to: RingMember, vnodes: number[]): Promise<Map<number, PullState>>;
   /** DELETE /admin/handoff/:v */
   cancelPull(to: RingMember, vnode: number): Promise<void>;
   /** DELETE /admin/vnodes/:v */
   drop(node: RingMember, vnode: number): Promise<void>;
+}
+
+/** What the driver needs to know of one copy job. */
+export interface PullState {
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  error?: string;
+  bytes: number;
 }
 
 export interface DriverOptions {
@@ -30,6 +37,7 @@ export interface DriverOptions {
   maxMovesPerStep: number;
   /** how long old owners keep a vnode after the flip (in-flight reads finish on them) */
   graceMs: number;
+  /** longest wait between polls of running copies (the first polls come sooner) */
   pollMs: number;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
@@ -151,19 +159,30 @@ export class RebalanceDriver {
     return null;
   }
 
-  /** Starts every pull of the step and waits until all are done (throws if one fails). */
+  /**
+   * Starts every pull of the step, one call per receiver and source (each receiver streams a
+   * source's vnodes together), and waits until all are done (throws if one fails). Polls each
+   * receiver once per round, soon at first and then every `pollMs`.
+   */
   private async copy(moves: VnodeMove[], current: Placement, members: RingMember[]): Promise<void> {
     const byId = new Map(members.map((m) => [m.id, m]));
+    const calls = new Map<string, { to: RingMember; from: string; vnodes: number[] }>();
     for (const m of moves) {
-      const source = m.from ?? current.owners[m.vnode][0];
-      await this.admin.startPull(byId.get(m.to)!, m.vnode, source);
+      const from = m.from ?? current.owners[m.vnode][0];
+      const key = `${m.to}\u0000${from}`;
+      if (!calls.has(key)) calls.set(key, { to: byId.get(m.to)!, from, vnodes: [] });
+      calls.get(key)!.vnodes.push(m.vnode);
     }
+    await Promise.all([...calls.values()].map((c) => this.admin.startPulls(c.to, c.from, c.vnodes)));
     const bytes = new Map<string, number>();
-    for (let open = moves; open.length; ) {
-      await sleep(this.opts.pollMs);
+    for (let open = moves, wait = Math.min(20, this.opts.pollMs); open.length; wait = Math.min(wait * 2, this.opts.pollMs)) {
+      await sleep(wait);
+      const receivers = [...new Set(open.map((m) => m.to))];
+      const states = await Promise.all(receivers.map((to) => this.admin.pullStates(byId.get(to)!, open.filter((m) => m.to === to).map((m) => m.vnode))));
+      const stateOf = new Map(receivers.map((to, i) => [to, states[i]]));
       const next: VnodeMove[] = [];
       for (const m of open) {
-        const st = await this.admin.pullState(byId.get(m.to)!, m.vnode);
+        const st = stateOf.get(m.to)!.get(m.vnode);
         if (st) bytes.set(`${m.vnode}/${m.to}`, st.bytes);
         if (!st || st.state === 'running') next.push(m);
         else if (st.state !== 'done') throw new Error(`copy of vnode ${m.vnode} to ${m.to} ${st.state}: ${st.error ?? ''}`);
