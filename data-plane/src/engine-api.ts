@@ -7,8 +7,11 @@ import type { Precision, SeriesData, WriteBatch } from './model.ts';
  * CorruptionError / StorageError (server's fault).
  */
 export interface EngineApi {
-  /** Makes the rows durable (WAL fsync per `storage.wal_sync`) and visible, then resolves. */
-  write(batch: WriteBatch): Promise<{ written: number }>;
+  /**
+   * Makes the rows durable (WAL fsync per `storage.wal_sync`) and visible, then resolves.
+   * `prepared` is a hint an engine may use or ignore (the cluster layer ignores it).
+   */
+  write(batch: WriteBatch, prepared?: PreparedWrite): Promise<{ written: number }>;
   /** Raw rows of one series in [start, end), ascending, last write wins per timestamp. */
   readRange(q: RangeQuery): Promise<SeriesData>;
   /** Candles (or generic aggregates) of one series; see query/candles.ts for the semantics. */
@@ -20,6 +23,12 @@ export interface EngineApi {
   /** Counters and gauges for /metrics and /health. */
   stats(): EngineStats;
   close(): Promise<void>;
+}
+
+/** Work the ingest workers already did for a batch they parsed and validated. */
+export interface PreparedWrite {
+  /** the batch's stored WAL value (storage/wal-compact.ts), encoded from exactly this batch */
+  walValue: Uint8Array;
 }
 
 export interface RangeQuery {

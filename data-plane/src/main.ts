@@ -13,6 +13,7 @@ import { ConfigError } from './config/config-error.ts';
 import { loadConfig } from './config/load-config.ts';
 import type { DeepPartial, StockTsdbConfig } from './config/types.ts';
 import { startServer, type RunningServer } from './http/standalone-server.ts';
+import { WriteParser } from './ingest/write-parser.ts';
 import { Logger } from './logging/logger.ts';
 import { VERSION } from './metrics/build-info.ts';
 import type { EngineApi } from './engine-api.ts';
@@ -83,7 +84,9 @@ async function run(config: StockTsdbConfig, configPath: string, logger: Logger):
   const api: EngineApi = cluster?.node ?? engine;
   let server: RunningServer;
   try {
-    server = startServer({ config, engine: api, logger, ops: engine, registry: cluster?.registry, extendApp: cluster?.extendApp });
+    // Standalone: the workers also encode the WAL value (the rows go to this engine as parsed).
+    const writeParser = new WriteParser(engine.pool, cluster === null);
+    server = startServer({ config, engine: api, logger, ops: engine, registry: cluster?.registry, extendApp: cluster?.extendApp, writeParser });
   } catch (err) {
     logger.error('cannot start the HTTP servers', { bind: config.network.bind_address, port: config.network.port, metrics_port: config.monitoring.metrics_port, err: err as Error });
     await api.close().catch(() => {});

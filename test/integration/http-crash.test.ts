@@ -2,7 +2,9 @@
  * `kill -9` during HTTP ingest: two writer loops POST batches to /v1/write and record every
  * batch acknowledged with 200; the server is SIGKILLed at a random moment, restarted on the same
  * data dir, and every acknowledged row must be there with its values. Three rounds. Batches are
- * also checked for atomicity: a batch is either wholly present or absent.
+ * also checked for atomicity: a batch is either wholly present or absent. Batches alternate
+ * between JSON (`POST /v1/write`) and line protocol (`POST /write`), and are big enough to be
+ * parsed and WAL-encoded in the worker pool (ingest/write-parser.ts), the path bulk loads take.
  */
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,8 +12,14 @@ import { get, type QueryAnswer } from '../helpers/http-calls.ts';
 import { sleep, startServer, type ServerProcess } from '../helpers/server-process.ts';
 
 const T = 1633046400;
-const ROWS = 200;
+const ROWS = 1000;
 const SYMBOLS = 5;
+
+/** Batch k as line protocol (seconds precision). */
+function lineProtocol(k: number): string {
+  const b = batch(k);
+  return b.rows.map((r) => `bars,symbol=${b.symbol} price=${r.price},volume=${r.volume}i ${r.timestamp}\n`).join('');
+}
 
 /** Batch k: ROWS rows of symbol crash.s{k % SYMBOLS} on its own seconds. */
 function batch(k: number) {
@@ -38,9 +46,16 @@ async function ingestUntilKilled(s: ServerProcess, first: number, killAfterMs: n
     while (!dead) {
       const k = next++;
       try {
-        const r = await fetch(`${s.dataUrl}/v1/write`, { method: 'POST', body: JSON.stringify(batch(k)), headers: { 'Content-Type': 'application/json' } });
-        const body = (await r.json()) as { written?: number };
-        if (r.status === 200 && body.written === ROWS) acked.push(k);
+        if (k % 2 === 0) {
+          const json = JSON.stringify(batch(k));
+          const r = await fetch(`${s.dataUrl}/v1/write`, { method: 'POST', body: json, headers: { 'Content-Type': 'application/json' } });
+          const body = (await r.json()) as { written?: number };
+          if (r.status === 200 && body.written === ROWS) acked.push(k);
+        } else {
+          const r = await fetch(`${s.dataUrl}/write?precision=s`, { method: 'POST', body: lineProtocol(k) });
+          await r.arrayBuffer();
+          if (r.status === 204) acked.push(k);
+        }
       } catch {
         // connection refused/reset: the server is gone
       }

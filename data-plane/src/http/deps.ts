@@ -1,6 +1,7 @@
 import type { StockTsdbConfig } from '../config/types.ts';
 import type { EngineApi } from '../engine-api.ts';
 import type { BackupSnapshot } from '../storage/engine-backup.ts';
+import type { WriteParser } from '../ingest/write-parser.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HttpMetrics } from '../metrics/http-metrics.ts';
 import type { Admission } from './admission.ts';
@@ -28,6 +29,8 @@ export interface DataAppDeps {
   auth: Authorizer;
   /** operations on the local store (backup, flush); absent when the engine offers none */
   ops?: LocalOps;
+  /** parses write bodies (in the codec workers when the body is big) */
+  writeParser: WriteParser;
   /** told about every server-side failure (health tracking) */
   onInternalError?: (err: unknown) => void;
 }

@@ -2,6 +2,7 @@ import type { Server } from 'bun';
 import type { Hono } from 'hono';
 import type { StockTsdbConfig } from '../config/types.ts';
 import type { EngineApi } from '../engine-api.ts';
+import { WriteParser } from '../ingest/write-parser.ts';
 import type { Logger } from '../logging/logger.ts';
 import { registerBuildInfo, VERSION } from '../metrics/build-info.ts';
 import { registerEngineMetrics } from '../metrics/engine-metrics.ts';
@@ -33,6 +34,8 @@ export interface ServerOptions {
    * the cluster layer's admin API, guarded by `deps.auth.require('admin')`.
    */
   extendApp?: (app: Hono<DataEnv>, deps: DataAppDeps) => void;
+  /** how write bodies are parsed (default: on the request thread) */
+  writeParser?: WriteParser;
 }
 
 /** A running server (data port + metrics port). */
@@ -73,6 +76,7 @@ export function startServer(opts: ServerOptions): RunningServer {
     admission,
     auth: new Authorizer(config.auth),
     ops: opts.ops,
+    writeParser: opts.writeParser ?? new WriteParser(null, false),
     onInternalError: (err) => health.noteInternalError(err),
   };
   const app = createDataApp(deps);

@@ -30,6 +30,7 @@ import { ValidationError } from '../errors.ts';
 import type { Precision, WriteBatch } from '../model.ts';
 import { fieldNameProblem, quoteForError, symbolProblem } from './names.ts';
 import { parseRfc3339Micros } from './rfc3339.ts';
+import type { PackedBatch } from './packed-batch.ts';
 import { WriteBatchBuilder } from './write-batch-builder.ts';
 import {
   REQUEST_TOO_LARGE,
@@ -75,6 +76,16 @@ class RowError extends Error {}
  * Throws ValidationError naming the first bad row and field; nothing partial is returned.
  */
 export function parseJsonWrite(body: Uint8Array | string, opts: JsonWriteOptions): WriteBatch {
+  return parseInto(body, opts).build();
+}
+
+/** parseJsonWrite's result in the thread-crossing form (ingest workers; packed-batch.ts). */
+export function parseJsonWritePacked(body: Uint8Array | string, opts: JsonWriteOptions): PackedBatch {
+  return parseInto(body, opts).buildPacked();
+}
+
+/** Parses the whole body into a builder (not yet built), or throws. */
+function parseInto(body: Uint8Array | string, opts: JsonWriteOptions): WriteBatchBuilder {
   let text = typeof body === 'string' ? body : utf8.decode(body); // TextDecoder drops a BOM
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const p = new JsonWalk(opts);
@@ -85,7 +96,7 @@ export function parseJsonWrite(body: Uint8Array | string, opts: JsonWriteOptions
     p.out.release();
     throw p.locate(e);
   }
-  return p.out.build();
+  return p.out;
 }
 
 /** One parse: walks parsed values into the builder. */

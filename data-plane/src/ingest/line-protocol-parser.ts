@@ -39,6 +39,7 @@ import { US_PER_UNIT, type Precision, type WriteBatch } from '../model.ts';
 import { ByteInterner, FNV_OFFSET, FNV_PRIME, decodeBytes, hashBytes } from './byte-interner.ts';
 import { numberProblem, numberScan, readNumber, readTimestamp, tokenEnd } from './lp-number.ts';
 import { fieldNameProblem, quoteForError, symbolProblem } from './names.ts';
+import type { PackedBatch } from './packed-batch.ts';
 import { WriteBatchBuilder } from './write-batch-builder.ts';
 import {
   REQUEST_TOO_LARGE,
@@ -118,6 +119,16 @@ class LineError extends Error {
  * An empty body (or only comments/blank lines) gives an empty batch.
  */
 export function parseLineProtocol(body: Uint8Array, opts: LineProtocolOptions): WriteBatch {
+  return parseInto(body, opts).build();
+}
+
+/** parseLineProtocol's result in the thread-crossing form (ingest workers; packed-batch.ts). */
+export function parseLineProtocolPacked(body: Uint8Array, opts: LineProtocolOptions): PackedBatch {
+  return parseInto(body, opts).buildPacked();
+}
+
+/** Parses the whole body into a builder (not yet built), or throws. */
+function parseInto(body: Uint8Array, opts: LineProtocolOptions): WriteBatchBuilder {
   const limits = resolveLimits(opts.limits);
   const unit = US_PER_UNIT[opts.precision];
   if (unit === undefined) throw new ValidationError(`unknown precision ${JSON.stringify(opts.precision)}`, 'invalid_precision');
@@ -139,7 +150,7 @@ export function parseLineProtocol(body: Uint8Array, opts: LineProtocolOptions): 
     }
     throw e;
   }
-  return p.out.build();
+  return p.out;
 }
 
 /**

@@ -17,6 +17,7 @@
  */
 import { ValidationError } from '../errors.ts';
 import type { SeriesRows, WriteBatch } from '../model.ts';
+import type { PackedBatch } from './packed-batch.ts';
 import { DEFAULT_WRITE_LIMITS, REQUEST_TOO_LARGE } from './write-limits.ts';
 
 const INITIAL_ROWS = 1024;
@@ -169,6 +170,50 @@ export class WriteBatchBuilder {
     return batch;
   }
 
+  /**
+   * The batch in its thread-crossing form (packed-batch.ts): the same series, order and field
+   * presence as build(), gathered into one buffer. The builder is spent afterwards.
+   */
+  buildPacked(): PackedBatch {
+    if (this.spent) throw new Error('BUG: WriteBatchBuilder used after build()/release()');
+    const nSeries = this.symbols.length;
+    const nFields = this.cols.length;
+    const n = this.rows;
+    const starts = new Int32Array(nSeries + 1);
+    for (let s = 0; s < nSeries; s++) starts[s + 1] = starts[s] + this.seriesRows[s];
+    const data = new Float64Array((1 + nFields) * n);
+    const present = new Uint8Array(nSeries * nFields);
+    if (nSeries === 1) {
+      // One series: its rows are the staging prefix, in order.
+      data.set(this.rowTs.subarray(0, n));
+      for (let f = 0; f < nFields; f++) {
+        data.set(this.cols[f].subarray(0, n), (f + 1) * n);
+        present[f] = hasValue(this.cols[f], 0, n) ? 1 : 0;
+      }
+    } else if (n > 0) {
+      const fill = starts.slice(0, nSeries);
+      const order = new Int32Array(n);
+      const rowSeries = this.rowSeries;
+      for (let r = 0; r < n; r++) order[fill[rowSeries[r]]++] = r;
+      gatherInto(data, 0, this.rowTs, order, n);
+      for (let f = 0; f < nFields; f++) {
+        const col = this.cols[f];
+        const at = (f + 1) * n;
+        gatherInto(data, at, col, order, n);
+        // Presence per series: usually decided by its first row; absent fields scan all rows.
+        for (let s = 0; s < nSeries; s++) {
+          const b = starts[s + 1];
+          let k = starts[s];
+          while (k < b && data[at + k] !== data[at + k]) k++;
+          if (k < b) present[s * nFields + f] = 1;
+        }
+      }
+    }
+    const packed: PackedBatch = { symbols: this.symbols.slice(), fieldNames: this.fieldNames.slice(), starts, data, present, rowCount: n };
+    this.release();
+    return packed;
+  }
+
   /** Ends the builder without building (e.g. after a parse error), recycling its staging. */
   release(): void {
     if (this.spent) return;
@@ -250,6 +295,11 @@ export class WriteBatchBuilder {
 function hasValue(col: Float64Array, a: number, b: number): boolean {
   for (let k = a; k < b; k++) if (col[k] === col[k]) return true;
   return false;
+}
+
+/** out[at + k] = src[order[k]] for k in [0, n). */
+function gatherInto(out: Float64Array, at: number, src: Float64Array, order: Int32Array, n: number): void {
+  for (let k = 0; k < n; k++) out[at + k] = src[order[k]];
 }
 
 /** New array of src[order[k]] for k in [a, b). */

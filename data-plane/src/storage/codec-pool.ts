@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
-import { CorruptionError, OverloadError } from '../errors.ts';
+import { Piscina, valueSymbol } from 'piscina';
+import { CorruptionError, OverloadError, ValidationError } from '../errors.ts';
 import type { CodecTask } from './codec-tasks.ts';
 
 /** Runs codec tasks (encode, decode, merge, aggregate) off the request thread. */
@@ -69,15 +69,26 @@ export class InlineCodecPool implements CodecPool {
 
   async run<T>(task: CodecTask): Promise<T> {
     if (!this.handler) this.handler = (await import('./codec-worker.ts')).default as (t: CodecTask) => unknown;
-    return rethrowFailure(this.handler(task)) as T;
+    const result = this.handler(task);
+    // What Piscina does for a moved result: hand over the wrapped value.
+    const moved = result !== null && typeof result === 'object' && valueSymbol in result;
+    return rethrowFailure(moved ? (result as Record<symbol, unknown>)[valueSymbol] : result) as T;
   }
 
   async close(): Promise<void> {}
 }
 
-/** Array buffers a task owns outright (new rows handed to sealing), moved rather than copied. */
+/**
+ * Array buffers a task owns outright (new rows handed to sealing, a request body to parse),
+ * moved rather than copied.
+ */
 function transferablesOf(task: CodecTask): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
+  if (task.kind === 'ingest') {
+    // Only a body that is its whole buffer: moving a shared one would empty its other views.
+    const b = task.body;
+    return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? [b.buffer as ArrayBuffer] : [];
+  }
   if (task.kind !== 'seal') return [];
   for (const item of task.items) {
     out.add(item.ts.buffer as ArrayBuffer);
@@ -88,8 +99,9 @@ function transferablesOf(task: CodecTask): ArrayBuffer[] {
 
 /** Turns a worker's returned failure back into the error class callers branch on. */
 function rethrowFailure(result: unknown): unknown {
-  const f = (result as { workerFailure?: { name: string; message: string; key?: string } } | null)?.workerFailure;
+  const f = (result as { workerFailure?: { name: string; message: string; key?: string; code?: string } } | null)?.workerFailure;
   if (!f) return result;
+  if (f.name === 'ValidationError') throw new ValidationError(f.message, f.code);
   if (f.name === 'CorruptionError') {
     const err = new CorruptionError(f.message);
     Object.assign(err, { key: f.key });

@@ -1,10 +1,11 @@
 import type { CandleQuery } from '../engine-api.ts';
+import type { IngestTask } from '../ingest/ingest-task.ts';
 import type { MergePolicy } from './segment-split.ts';
 import type { SortedRows } from './sorted-rows.ts';
 
 /** Work the codec pool does off the request thread. Coarse on purpose: one task covers many
  *  series or segments, since a pool round trip costs ~120 µs under Bun. */
-export type CodecTask = SealTask | DecodeTask | CandleTask;
+export type CodecTask = SealTask | DecodeTask | CandleTask | IngestTask;
 
 export interface SealItem {
   ts: Float64Array;

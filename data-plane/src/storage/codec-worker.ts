@@ -1,3 +1,6 @@
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { runIngestTask } from '../ingest/ingest-task.ts';
+import { packedBuffers } from '../ingest/packed-batch.ts';
 import { mergePartialsForWorker } from './worker-candles.ts';
 import type { CodecTask, DecodeResult, SealResult } from './codec-tasks.ts';
 import { mergeAndSplit } from './segment-split.ts';
@@ -14,14 +17,14 @@ export default function runCodecTask(task: CodecTask): SealResult | DecodeResult
   } catch (err) {
     // Errors cross the thread boundary as plain data so the pool can rebuild their class
     // (structured clone keeps neither custom classes nor their extra fields).
-    const e = err as Error & { key?: string };
-    return { workerFailure: { name: e?.name ?? 'Error', message: e?.message ?? String(err), key: e?.key } } satisfies WorkerFailure;
+    const e = err as Error & { key?: string; code?: string };
+    return { workerFailure: { name: e?.name ?? 'Error', message: e?.message ?? String(err), key: e?.key, code: typeof e?.code === 'string' ? e.code : undefined } } satisfies WorkerFailure;
   }
 }
 
 /** An error raised inside the worker, returned as data. */
 export interface WorkerFailure {
-  workerFailure: { name: string; message: string; key?: string };
+  workerFailure: { name: string; message: string; key?: string; code?: string };
 }
 
 function run(task: CodecTask): unknown {
@@ -39,6 +42,13 @@ function run(task: CodecTask): unknown {
       });
     case 'decode':
       return task.values.map((v, i) => decodeSegmentValue(v, task.keys[i]));
+    case 'ingest': {
+      // The parsed rows and the WAL value are moved back, not cloned (see packed-batch.ts).
+      const result = runIngestTask(task);
+      const buffers = packedBuffers(result.packed);
+      if (result.walValue) buffers.push(result.walValue.buffer as ArrayBuffer);
+      return move(new Moved(result, buffers));
+    }
     case 'candles':
       return mergePartialsForWorker(
         task.values.map((v, i) => decodeSegmentValue(v, task.keys[i])),
@@ -46,5 +56,19 @@ function run(task: CodecTask): unknown {
       );
     default:
       throw new Error(`BUG: unknown codec task ${(task as { kind: string }).kind}`);
+  }
+}
+
+/** A result whose buffers Piscina moves to the caller (its Transferable protocol). */
+class Moved<T> {
+  constructor(
+    private readonly value: T,
+    private readonly buffers: ArrayBuffer[],
+  ) {}
+  get [transferableSymbol](): ArrayBuffer[] {
+    return this.buffers;
+  }
+  get [valueSymbol](): T {
+    return this.value;
   }
 }

@@ -1,6 +1,6 @@
-import type { CandleQuery, CandleResult, EngineApi, EngineStats, RangeQuery } from '../engine-api.ts';
-import { OverloadError, StorageError, ValidationError } from '../errors.ts';
-import { SYMBOL_PATTERN, type SeriesData, type WriteBatch } from '../model.ts';
+import type { CandleQuery, CandleResult, EngineApi, EngineStats, PreparedWrite, RangeQuery } from '../engine-api.ts';
+import { OverloadError, StorageError } from '../errors.ts';
+import type { SeriesData, WriteBatch } from '../model.ts';
 import { unwrapValue } from '../encoding/envelope.ts';
 import { ByteLruCache } from './byte-lru-cache.ts';
 import { PiscinaCodecPool, type CodecPool } from './codec-pool.ts';
@@ -17,6 +17,8 @@ import { vnodeOf } from './vnode-of.ts';
 import { WriteAheadLog } from './wal.ts';
 import { VnodeStore } from './engine-vnodes.ts';
 import { openBackupSnapshot, type BackupSnapshot } from './engine-backup.ts';
+import { validateBatch } from './validate-batch.ts';
+import { PackedWriteBatch, type PackedBatch } from '../ingest/packed-batch.ts';
 
 const FORMAT_VERSION = '1';
 /** Freed WAL bytes after which the WAL key range is compacted in the background. */
@@ -203,15 +205,20 @@ export class Engine implements EngineApi {
 
   // ---- writes ---------------------------------------------------------------------------
 
-  async write(batch: WriteBatch): Promise<{ written: number }> {
+  /**
+   * `prepared`: the batch's stored WAL value, encoded off-thread by the ingest workers from
+   * exactly this batch after their parsers validated it; the engine then neither re-validates
+   * nor re-encodes.
+   */
+  async write(batch: WriteBatch, prepared?: PreparedWrite): Promise<{ written: number }> {
     this.checkOpen();
-    validateBatch(batch);
+    if (!prepared) validateBatch(batch);
     if (batch.rowCount === 0) return { written: 0 };
     if (this.headBytes > this.opts.headLimitBytes) {
       this.sealer.kick();
       throw new OverloadError(`in-memory head is full (${this.headBytes} of ${this.opts.headLimitBytes} bytes); retry shortly`, 1, 503);
     }
-    await this.wal.append(batch);
+    await this.wal.append(batch, prepared?.walValue);
     this.counters.rowsWritten += batch.rowCount;
     this.sealer.kick();
     return { written: batch.rowCount };
@@ -219,6 +226,7 @@ export class Engine implements EngineApi {
 
   /** Applies a durable batch to the heads (in WAL order; never throws for validated input). */
   private apply(batch: WriteBatch, seq: number): void {
+    if (batch instanceof PackedWriteBatch) return this.applyPacked(batch.packed, seq);
     const now = Date.now();
     for (const rows of batch.series) {
       if (this.droppedAt.size && (this.droppedAt.get(vnodeOf(rows.symbol, this.opts.vnodes)) ?? 0) >= seq) continue;
@@ -226,6 +234,21 @@ export class Engine implements EngineApi {
       const before = st.head.bytes;
       st.head.append(rows, seq, now);
       st.noteFields(rows);
+      this.headBytes += st.head.bytes - before;
+    }
+  }
+
+  /** apply() for a batch the ingest workers parsed: copies straight from the packed rows. */
+  private applyPacked(p: PackedBatch, seq: number): void {
+    const now = Date.now();
+    for (let s = 0; s < p.symbols.length; s++) {
+      if (p.starts[s] === p.starts[s + 1]) continue;
+      const symbol = p.symbols[s];
+      if (this.droppedAt.size && (this.droppedAt.get(vnodeOf(symbol, this.opts.vnodes)) ?? 0) >= seq) continue;
+      const st = this.stateFor(symbol);
+      const before = st.head.bytes;
+      st.head.appendPacked(p, s, seq, now);
+      st.notePackedFields(p, s);
       this.headBytes += st.head.bytes - before;
     }
   }
@@ -408,26 +431,4 @@ function toSeriesData(symbol: string, rows: SortedRows, fields?: string[]): Seri
     return i >= 0 ? rows.values[i] : new Float64Array(rows.ts.length).fill(NaN);
   });
   return { symbol, ts: rows.ts, fields: wanted, values };
-}
-
-/** Library-level checks (the HTTP parsers already give friendlier messages). */
-function validateBatch(batch: WriteBatch): void {
-  let rows = 0;
-  for (const s of batch.series) {
-    if (!SYMBOL_PATTERN.test(s.symbol)) throw new ValidationError(`symbol "${s.symbol}" must match ${SYMBOL_PATTERN}`);
-    const n = s.ts.length;
-    for (let i = 0; i < n; i++) {
-      const t = s.ts[i];
-      if (!Number.isSafeInteger(t)) throw new ValidationError(`symbol "${s.symbol}" row ${i + 1}: timestamp ${t} is not an integer number of microseconds`);
-    }
-    for (const [name, col] of s.columns) {
-      if (col.length !== n) throw new ValidationError(`symbol "${s.symbol}" field "${name}": ${col.length} values for ${n} timestamps`);
-      for (let i = 0; i < n; i++) {
-        const v = col[i];
-        if (v === Infinity || v === -Infinity) throw new ValidationError(`symbol "${s.symbol}" row ${i + 1} field "${name}": not a finite number`);
-      }
-    }
-    rows += n;
-  }
-  if (rows !== batch.rowCount) throw new ValidationError(`batch rowCount ${batch.rowCount} does not match its ${rows} rows`);
 }

@@ -45,6 +45,8 @@ export interface VerbatimSegment {
 
 /** Series per seal task: coarse, since a pool round trip costs ~120 µs. */
 const SERIES_PER_TASK = 128;
+/** Largest starting capacity (rows) of a head that replaces one handed to sealing. */
+const NEXT_HEAD_MAX_CAPACITY = 1024;
 const ROWS_PER_TASK = 200_000;
 
 /**
@@ -154,7 +156,9 @@ export class Sealer {
       const head = s.head;
       const snap = { raw: head.raw(), minSeq: head.minSeq, sorted: null };
       s.sealing.push(snap);
-      s.head = new SeriesHead();
+      // A series that filled its head will likely fill the next one too: start it bigger
+      // (growing from the smallest capacity copies every column several times per seal).
+      s.head = new SeriesHead(Math.min(head.ts.length, NEXT_HEAD_MAX_CAPACITY));
       this.host.adjustHeadBytes(-head.bytes);
       return snap;
     });
@@ -343,9 +347,13 @@ export class Sealer {
       s.tail = null;
       return null;
     }
-    const rows = (await this.host.reader.decodeAll([entry]))[0];
-    s.tail = { maxTs: segmentKeyTs(entry.key), rowCount: rows.ts.length };
-    return { entry, rowCount: rows.ts.length };
+    const maxTs = segmentKeyTs(entry.key);
+    // The row count is known unless the tail changed since (or was never read: after a restart);
+    // then the segment's header says it, without decoding the columns.
+    const rowCount =
+      s.tail !== undefined && s.tail.maxTs === maxTs ? s.tail.rowCount : readStoredSegmentSummary(entry.value, keyName(entry.key)).rowCount;
+    s.tail = { maxTs, rowCount };
+    return { entry, rowCount };
   }
 }
 

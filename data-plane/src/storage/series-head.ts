@@ -1,3 +1,4 @@
+import type { PackedBatch } from '../ingest/packed-batch.ts';
 import type { SeriesRows } from '../model.ts';
 import { sortDedupe, type SortedRows } from './sorted-rows.ts';
 
@@ -11,13 +12,18 @@ const INITIAL_CAPACITY = 64;
  * still only here; the WAL cannot be truncated past it.
  */
 export class SeriesHead {
-  ts: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  ts: Float64Array;
   fields: string[] = [];
   columns: Float64Array[] = [];
   length = 0;
   minSeq = Infinity;
   lastWriteMs = 0;
   private sortedCache: SortedRows | null = null;
+
+  /** `capacity`: rows to make room for up front (default the minimum). */
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.ts = new Float64Array(Math.max(INITIAL_CAPACITY, capacity));
+  }
 
   /** Bytes held (capacity of every column), for the memory bound. */
   get bytes(): number {
@@ -28,18 +34,60 @@ export class SeriesHead {
   append(rows: SeriesRows, seq: number, nowMs: number): void {
     const n = rows.ts.length;
     if (n === 0) return;
-    this.ensureCapacity(this.length + n);
-    this.ts.set(rows.ts, this.length);
+    const at = this.length;
+    this.ensureCapacity(at + n);
+    copyRows(this.ts, at, rows.ts, n);
+    // Batches mostly repeat the head's field order, so field k is tried at index k first.
+    let k = 0;
+    let inOrder = true;
     for (const [name, col] of rows.columns) {
-      let f = this.fields.indexOf(name);
+      let f = k < this.fields.length && this.fields[k] === name ? k : this.fields.indexOf(name);
       if (f < 0) f = this.addField(name);
-      this.columns[f].set(col.length === n ? col : col.subarray(0, n), this.length);
+      if (f !== k) inOrder = false;
+      copyRows(this.columns[f], at, col, n);
+      k++;
     }
     // Fields this batch lacks are absent (NaN) in its rows.
-    for (let f = 0; f < this.fields.length; f++) {
-      if (!rows.columns.has(this.fields[f])) this.columns[f].fill(NaN, this.length, this.length + n);
+    if (!inOrder || k !== this.fields.length) {
+      for (let f = 0; f < this.fields.length; f++) {
+        if (!rows.columns.has(this.fields[f])) this.columns[f].fill(NaN, at, at + n);
+      }
     }
-    this.length += n;
+    this.length = at + n;
+    if (seq < this.minSeq) this.minSeq = seq;
+    this.lastWriteMs = nowMs;
+    this.sortedCache = null;
+  }
+
+  /** Appends the rows of series `s` of a packed batch (as append(), without building views). */
+  appendPacked(p: PackedBatch, s: number, seq: number, nowMs: number): void {
+    const a = p.starts[s];
+    const n = p.starts[s + 1] - a;
+    if (n === 0) return;
+    const at = this.length;
+    this.ensureCapacity(at + n);
+    const data = p.data;
+    const rows = p.rowCount;
+    copyFrom(this.ts, at, data, a, n);
+    const nFields = p.fieldNames.length;
+    const flags = s * nFields;
+    let written = 0;
+    for (let k = 0; k < nFields; k++) {
+      if (!p.present[flags + k]) continue;
+      const name = p.fieldNames[k];
+      let f = k < this.fields.length && this.fields[k] === name ? k : this.fields.indexOf(name);
+      if (f < 0) f = this.addField(name);
+      copyFrom(this.columns[f], at, data, (k + 1) * rows + a, n);
+      written++;
+    }
+    // Fields these rows lack are absent (NaN).
+    if (written !== this.fields.length) {
+      for (let f = 0; f < this.fields.length; f++) {
+        const k = p.fieldNames.indexOf(this.fields[f]);
+        if (k < 0 || !p.present[flags + k]) this.columns[f].fill(NaN, at, at + n);
+      }
+    }
+    this.length = at + n;
     if (seq < this.minSeq) this.minSeq = seq;
     this.lastWriteMs = nowMs;
     this.sortedCache = null;
@@ -77,6 +125,27 @@ export class SeriesHead {
     while (cap < need) cap *= 2;
     this.ts = grow(this.ts, cap, this.length);
     this.columns = this.columns.map((c) => grow(c, cap, this.length));
+  }
+}
+
+/** Below this many values a JS loop beats a native `set` call (its fixed cost dominates). */
+const SMALL_COPY = 32;
+
+/** dst[at..at+n) = src[0..n) (src may be longer than n). */
+function copyRows(dst: Float64Array, at: number, src: Float64Array, n: number): void {
+  if (n < SMALL_COPY) {
+    for (let i = 0; i < n; i++) dst[at + i] = src[i];
+  } else {
+    dst.set(src.length === n ? src : src.subarray(0, n), at);
+  }
+}
+
+/** dst[at..at+n) = src[from..from+n). */
+function copyFrom(dst: Float64Array, at: number, src: Float64Array, from: number, n: number): void {
+  if (n < SMALL_COPY) {
+    for (let i = 0; i < n; i++) dst[at + i] = src[from + i];
+  } else {
+    dst.set(src.subarray(from, from + n), at);
   }
 }
 

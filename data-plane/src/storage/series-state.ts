@@ -1,3 +1,4 @@
+import type { PackedBatch } from '../ingest/packed-batch.ts';
 import type { SeriesRows } from '../model.ts';
 import { metaKey, segmentPrefix } from './keys.ts';
 import { SeriesHead } from './series-head.ts';
@@ -47,6 +48,25 @@ export class SeriesState {
     }
   }
 
+  /** noteFields for the rows of series `s` of a packed batch. */
+  notePackedFields(p: PackedBatch, s: number): void {
+    const nFields = p.fieldNames.length;
+    const a = p.starts[s];
+    const b = p.starts[s + 1];
+    for (let k = 0; k < nFields; k++) {
+      if (!p.present[s * nFields + k]) continue;
+      const name = p.fieldNames[k];
+      const known = this.fieldTypes.get(name);
+      if (known === 'float') continue;
+      const off = (k + 1) * p.rowCount;
+      const type: FieldType = allIntegralIn(p.data, off + a, off + b) ? 'int' : 'float';
+      if (known !== type) {
+        this.fieldTypes.set(name, known === undefined ? type : 'float');
+        this.metaDirty = true;
+      }
+    }
+  }
+
   /** Field names in schema order. */
   get fields(): string[] {
     return [...this.fieldTypes.keys()];
@@ -67,6 +87,14 @@ export class SeriesState {
     const meta = JSON.parse(json) as { fields: [string, FieldType][] };
     for (const [name, type] of meta.fields) this.fieldTypes.set(name, type);
   }
+}
+
+function allIntegralIn(col: Float64Array, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) {
+    const v = col[i];
+    if (v === v && !Number.isInteger(v)) return false;
+  }
+  return true;
 }
 
 function allIntegral(col: Float64Array): boolean {

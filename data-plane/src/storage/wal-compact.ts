@@ -1,4 +1,4 @@
-import { compress } from 'lz4-napi';
+import { compress, compressSync } from 'lz4-napi';
 import { unlz4 } from './segment-value.ts';
 import { unwrapValue, wrapValue } from '../encoding/envelope.ts';
 import { decodeWalRecord, encodeWalRecord } from '../encoding/wal-record.ts';
@@ -21,6 +21,15 @@ export async function encodeWalValue(batch: WriteBatch): Promise<Uint8Array> {
   if (raw.length < COMPRESS_MIN_BYTES) return raw;
   const packed = await compress(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
   return wrapValue('wal', raw, () => packed);
+}
+
+/**
+ * The stored form of an already encoded record, compressed on the calling thread: for the
+ * ingest workers, which encode (or receive) the record off the request thread anyway.
+ */
+export function walValueOfRecord(raw: Uint8Array): Uint8Array {
+  if (raw.length < COMPRESS_MIN_BYTES) return raw;
+  return wrapValue('wal', raw, (b) => compressSync(Buffer.from(b.buffer, b.byteOffset, b.byteLength)));
 }
 
 /** Decodes either stored form; throws CorruptionError naming `key`. */

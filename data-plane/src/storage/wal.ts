@@ -69,12 +69,14 @@ export class WriteAheadLog {
 
   /**
    * Makes `batch` durable, applies it in sequence order, and resolves with its sequence number.
+   * `value`: the batch's stored form when the caller already has it (encodeWalValue's output,
+   * or walValueOfRecord's, for exactly this batch).
    */
-  async append(batch: WriteBatch): Promise<number> {
+  async append(batch: WriteBatch, value?: Uint8Array): Promise<number> {
     const seq = this.nextSeq++;
     let failure: unknown;
     try {
-      const record = await encodeWalValue(batch);
+      const record = value ?? (await encodeWalValue(batch));
       await this.commit(seq, record);
       this.sizes.set(seq, record.length);
       this.liveBytes += record.length;

@@ -1,6 +1,5 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { ValidationError } from '../../errors.ts';
-import { parseLineProtocol } from '../../ingest/line-protocol-parser.ts';
 import { parsePrecision } from '../../ingest/write-limits.ts';
 import type { DataAppDeps, DataEnv } from '../deps.ts';
 import type { ErrorStyle } from '../error-mapping.ts';
@@ -32,8 +31,8 @@ export function registerInfluxRoutes(app: Hono<DataEnv>, deps: DataAppDeps): voi
       // InfluxDB's default precision is ns; v1 spellings n/u are accepted on both paths.
       const precision = parsePrecision(c.req.query('precision'), 'ns');
       const bytes = await readBody(c.req.raw, maxBody);
-      const batch = parseLineProtocol(bytes, { precision });
-      if (batch.rowCount > 0) await deps.engine.write(batch);
+      const { batch, prepared } = await deps.writeParser.parse('line-protocol', bytes, { precision });
+      if (batch.rowCount > 0) await deps.engine.write(batch, prepared);
       return c.body(null, 204);
     },
   ] as const;

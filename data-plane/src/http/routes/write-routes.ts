@@ -1,5 +1,4 @@
 import type { Hono } from 'hono';
-import { parseJsonWrite } from '../../ingest/json-write-parser.ts';
 import type { DataAppDeps, DataEnv } from '../deps.ts';
 import { parsePrecision } from '../../ingest/write-limits.ts';
 import { readBody } from '../read-body.ts';
@@ -13,8 +12,8 @@ export function registerWriteRoutes(app: Hono<DataEnv>, deps: DataAppDeps): void
   app.post('/v1/write', deps.auth.require('write'), async (c) => {
     const precision = parsePrecision(c.req.query('precision'), 's');
     const bytes = await readBody(c.req.raw, deps.config.network.max_body_size);
-    const batch = parseJsonWrite(bytes, { precision, contentType: c.req.header('content-type') });
-    const { written } = await deps.engine.write(batch);
+    const { batch, prepared } = await deps.writeParser.parse('json', bytes, { precision, contentType: c.req.header('content-type') });
+    const { written } = await deps.engine.write(batch, prepared);
     return c.json({ written });
   });
 }

@@ -1,0 +1,74 @@
+/**
+ * The ingest work a codec worker does for one write request: parse the body (line protocol,
+ * JSON, or a peer's WAL record) into a PackedBatch and, when asked, encode the batch's stored
+ * WAL value too — everything but applying the rows, off the request thread. Pure (no I/O).
+ */
+import { decodeWalRecord, encodeWalRecord } from '../encoding/wal-record.ts';
+import { CorruptionError, ValidationError } from '../errors.ts';
+import type { Precision } from '../model.ts';
+import { validateBatch } from '../storage/validate-batch.ts';
+import { walValueOfRecord } from '../storage/wal-compact.ts';
+import { parseJsonWritePacked } from './json-write-parser.ts';
+import { parseLineProtocolPacked } from './line-protocol-parser.ts';
+import { packBatch, unpackBatch, type PackedBatch } from './packed-batch.ts';
+import type { WriteLimits } from './write-limits.ts';
+
+/** What a write body is. `wal-record`: a peer's internal write (encoding/wal-record.ts). */
+export type WriteFormat = 'line-protocol' | 'json' | 'wal-record';
+
+export interface IngestTask {
+  kind: 'ingest';
+  format: WriteFormat;
+  /** the request body; moved to the worker */
+  body: Uint8Array;
+  precision: Precision;
+  /** µs given to line-protocol lines without a timestamp (the request's receive time) */
+  defaultTimeUs?: number;
+  /** request Content-Type (JSON: selects NDJSON) */
+  contentType?: string;
+  limits?: Partial<WriteLimits>;
+  /** also encode the stored WAL value (standalone writes: the local engine logs exactly this batch) */
+  walValue: boolean;
+}
+
+export interface IngestResult {
+  packed: PackedBatch;
+  /** the stored WAL value of exactly `packed`'s batch (wal-compact.ts), when asked for */
+  walValue: Uint8Array | null;
+}
+
+/** Runs one ingest task; throws ValidationError for a bad body (nothing partial is returned). */
+export function runIngestTask(task: IngestTask): IngestResult {
+  switch (task.format) {
+    case 'line-protocol': {
+      const packed = parseLineProtocolPacked(task.body, { precision: task.precision, defaultTimeUs: task.defaultTimeUs, limits: task.limits });
+      return { packed, walValue: task.walValue ? walValueOfRecord(encodeWalRecord(unpackBatch(packed))) : null };
+    }
+    case 'json': {
+      const packed = parseJsonWritePacked(task.body, { precision: task.precision, contentType: task.contentType, limits: task.limits });
+      return { packed, walValue: task.walValue ? walValueOfRecord(encodeWalRecord(unpackBatch(packed))) : null };
+    }
+    case 'wal-record': {
+      // The body already is the record: log it as received instead of encoding it again.
+      const batch = decodePeerRecord(task.body);
+      validateBatch(batch); // what the engine checks for batches it did not see parsed
+      const { packed, orderKept } = packBatch(batch);
+      if (!task.walValue) return { packed, walValue: null };
+      // Live apply and WAL replay must see the same column order (it decides a new series'
+      // schema order); a record whose series disagree on it is logged as packed instead.
+      return { packed, walValue: walValueOfRecord(orderKept ? task.body : encodeWalRecord(unpackBatch(packed))) };
+    }
+    default:
+      throw new Error(`BUG: unknown write format ${String((task as { format: unknown }).format)}`);
+  }
+}
+
+/** A WAL record from a peer; a broken one is the sender's fault (400), not corruption here. */
+export function decodePeerRecord(body: Uint8Array) {
+  try {
+    return decodeWalRecord(body, 'internal write body');
+  } catch (err) {
+    if (err instanceof CorruptionError) throw new ValidationError(`internal write: body is not a valid WAL record: ${err.message}`);
+    throw err;
+  }
+}
