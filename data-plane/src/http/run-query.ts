@@ -22,11 +22,16 @@ export async function runQuery(engine: EngineApi, spec: QuerySpec, maxRows: numb
         }),
       )
     : rowsAnswer(await engine.readRange({ symbol: spec.symbol, start: spec.start, end: spec.end, fields: spec.fields }));
+  checkAnswerRows(answer, spec, maxRows);
+  return answer;
+}
+
+/** @throws ValidationError `too_many_result_rows` when `answer` has more than `maxRows` rows */
+export function checkAnswerRows(answer: Answer, spec: QuerySpec, maxRows: number): void {
   if (answer.ts.length > maxRows) {
     throw new ValidationError(
       `the answer for "${spec.symbol}" has ${answer.ts.length} rows, more than the ${maxRows} left of query.max_rows; narrow "start"/"end" or give an "interval"`,
       'too_many_result_rows',
     );
   }
-  return answer;
 }

@@ -4,7 +4,7 @@ import type { AggregateFn, CandleQuery, CandleResult } from '../engine-api.ts';
 import { ValidationError } from '../errors.ts';
 import type { SeriesData } from '../model.ts';
 import { MAX_FILL_BUCKETS } from './candle-fill.ts';
-import { buildCandles, mergeCandlePartials, partialCandles, type CandlePartial } from './candles.ts';
+import { buildCandles, mergeCandlePartials, partialCandles, partialCandlesOfSlices, type CandlePartial } from './candles.ts';
 import { parseInterval } from './interval.ts';
 import { naiveBuckets, naiveCandles, naiveColumns } from './naive-reference.test-util.ts';
 
@@ -245,6 +245,25 @@ describe('buildCandles() against the naive reference', () => {
         const keyed = parts.map((p, i) => ({ p, k: order[i] ?? i }));
         keyed.sort((x, y) => x.k - y.k);
         expect(rowsOf(mergeCandlePartials(keyed.map((x) => x.p), q))).toEqual(rowsOf(buildCandles(data, q)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('partialCandlesOfSlices() over random disjoint slices, merged with other partials, equals the unsplit result', () => {
+    fc.assert(
+      fc.property(caseArb, fc.array(fc.nat(), { maxLength: 8 }), fc.nat(), ({ data, q }, cuts, split) => {
+        const n = data.ts.length;
+        const bounds = n === 0 ? [0, 0] : [...new Set([0, n, ...cuts.map((c) => c % (n + 1))])].sort((a, b) => a - b);
+        const slices: SeriesData[] = [];
+        for (let i = 0; i + 1 < bounds.length; i++) {
+          const [a, b] = [bounds[i], bounds[i + 1]];
+          slices.push({ ...data, ts: data.ts.subarray(a, b), values: data.values.map((v) => v.subarray(a, b)) });
+        }
+        // Some slices in one partial (a worker's task), the rest in another, merged in reverse.
+        const k = slices.length ? split % (slices.length + 1) : 0;
+        const parts = [slices.slice(k), slices.slice(0, k)].filter((x) => x.length).map((x) => structuredClone(partialCandlesOfSlices(x, q)));
+        expect(rowsOf(mergeCandlePartials(parts, q))).toEqual(rowsOf(buildCandles(data, q)));
       }),
       { numRuns: 300 },
     );

@@ -55,6 +55,15 @@ function check(q: CandleQuery): Checked {
 }
 
 /**
+ * Validates the parts of `q` every slice and the final merge share (interval, zone, fill), so
+ * a batch can refuse one bad query before handing the others to the workers. Columns are
+ * validated later, against the series' fields. Throws ValidationError.
+ */
+export function checkCandleQuery(q: CandleQuery): void {
+  check(q);
+}
+
+/**
  * Per-bucket accumulator states of `data`'s rows in [q.start, q.end). Lenient about fields
  * this slice lacks (another slice may have them): mergeCandlePartials validates columns.
  * Throws ValidationError for a bad interval, zone, fill or aggregation spec.
@@ -62,6 +71,27 @@ function check(q: CandleQuery): Checked {
 export function partialCandles(data: SeriesData, q: CandleQuery): CandlePartial {
   const { interval, bucketer } = check(q);
   return partialWith(data, q, planCandles(data.fields, q, false), interval, bucketer);
+}
+
+/**
+ * One partial over several slices of a series that are disjoint in time (e.g. its stored
+ * segments), each aggregated where it lies (no concatenating copy), with one validation and
+ * one plan per distinct schema. Lenient about fields like partialCandles. Throws ValidationError.
+ */
+export function partialCandlesOfSlices(slices: SeriesData[], q: CandleQuery): CandlePartial {
+  const { interval, bucketer } = check(q);
+  const plans = new Map<string, CandlePlan>();
+  const parts: CandlePartial[] = [];
+  for (const s of slices) {
+    const schema = s.fields.join('\n');
+    let plan = plans.get(schema);
+    if (!plan) plans.set(schema, (plan = planCandles(s.fields, q, false)));
+    parts.push(partialWith(s, q, plan, interval, bucketer));
+  }
+  if (parts.length === 1) return parts[0];
+  const fields = unionFields(parts);
+  const { starts, accs } = combine(parts, planCandles(fields, q, false));
+  return { fields, starts, accs };
 }
 
 function partialWith(data: SeriesData, q: CandleQuery, plan: CandlePlan, interval: Interval, bucketer: Bucketer): CandlePartial {
@@ -110,8 +140,7 @@ function combine(parts: CandlePartial[], plan: CandlePlan): { starts: Float64Arr
     const accs = plan.accs.map((s) => p.accs.find((a) => a.key === s.key) ?? emptyAcc(s.key, s.kind, p.starts.length));
     return { starts: p.starts, accs };
   }
-  let starts: Float64Array = new Float64Array(0);
-  for (const p of parts) starts = unionSorted(starts, p.starts);
+  const starts = mergedStarts(parts);
   const accs = plan.accs.map((s) => emptyAcc(s.key, s.kind, starts.length));
   for (const p of parts) {
     const map = new Int32Array(p.starts.length);
@@ -122,6 +151,37 @@ function combine(parts: CandlePartial[], plan: CandlePlan): { starts: Float64Arr
     }
   }
   return { starts, accs };
+}
+
+/**
+ * The sorted union of the parts' bucket starts. Parts of disjoint time slices, taken in time
+ * order, overlap in at most one bucket where they meet: then this is one concatenation, O(n),
+ * instead of a pairwise union per part (O(parts × n), which a long range of many segments hits).
+ */
+function mergedStarts(parts: CandlePartial[]): Float64Array {
+  const order = parts.filter((p) => p.starts.length > 0).sort((a, b) => a.starts[0] - b.starts[0]);
+  let total = 0;
+  let last = -Infinity;
+  for (const p of order) {
+    const s = p.starts;
+    if (s[0] < last) {
+      // Interleaved (not slices of disjoint time ranges): the general union.
+      let out: Float64Array = new Float64Array(0);
+      for (const q of parts) out = unionSorted(out, q.starts);
+      return out;
+    }
+    total += s.length - (s[0] === last ? 1 : 0);
+    last = s[s.length - 1];
+  }
+  const out = new Float64Array(total);
+  let n = 0;
+  for (const p of order) {
+    const s = p.starts;
+    const from = n > 0 && s[0] === out[n - 1] ? 1 : 0;
+    out.set(from ? s.subarray(1) : s, n);
+    n += s.length - from;
+  }
+  return out;
 }
 
 /** Final columns, with empty buckets from `grid` filled per q.fill (grid null: no fill). */

@@ -1,4 +1,5 @@
 import type { CandleQuery } from '../engine-api.ts';
+import type { CandlePartial } from '../query/candles.ts';
 import type { IngestTask } from '../ingest/ingest-task.ts';
 import type { MergePolicy } from './segment-split.ts';
 import type { SortedRows } from './sorted-rows.ts';
@@ -39,12 +40,23 @@ export interface DecodeTask {
   keys: string[];
 }
 
+/** Candle partials of several series (or several runs of one series' segments) in one task. */
 export interface CandleTask {
   kind: 'candles';
+  items: CandleItem[];
+}
+
+/** Stored segments of one series, disjoint in time, aggregated for `query`. */
+export interface CandleItem {
   values: Uint8Array[];
   keys: string[];
   query: CandleQuery;
+  /** also send the decoded segments back (moved, not copied) so the reader can cache them */
+  keepRows: boolean;
 }
+
+/** One entry per CandleItem, in order: its partial, and its decoded segments when kept. */
+export type CandleTaskResult = { partial: CandlePartial; rows: SortedRows[] | null }[];
 
 export type SealResult = SealedSegment[][];
 export type DecodeResult = SortedRows[];

@@ -1,7 +1,7 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { runIngestTask } from '../ingest/ingest-task.ts';
 import { packedBuffers } from '../ingest/packed-batch.ts';
-import { mergePartialsForWorker } from './worker-candles.ts';
+import { candlePartialsForWorker } from './worker-candles.ts';
 import type { CodecTask, DecodeResult, SealResult } from './codec-tasks.ts';
 import { mergeAndSplit } from './segment-split.ts';
 import { decodeSegmentValue, encodeSegmentValue } from './segment-value.ts';
@@ -49,11 +49,11 @@ function run(task: CodecTask): unknown {
       if (result.walValue) buffers.push(result.walValue.buffer as ArrayBuffer);
       return move(new Moved(result, buffers));
     }
-    case 'candles':
-      return mergePartialsForWorker(
-        task.values.map((v, i) => decodeSegmentValue(v, task.keys[i])),
-        task.query,
-      );
+    case 'candles': {
+      // Partials are small; kept segments are large and are moved, not cloned.
+      const { result, buffers } = candlePartialsForWorker(task.items);
+      return move(new Moved(result, buffers));
+    }
     default:
       throw new Error(`BUG: unknown codec task ${(task as { kind: string }).kind}`);
   }

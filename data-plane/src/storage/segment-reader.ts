@@ -79,6 +79,11 @@ export class SegmentReader {
     return out;
   }
 
+  /** Reports a decode that failed outside decodeAll (counted when it is corruption). */
+  noteFailure(err: unknown): void {
+    this.onCorruption(err);
+  }
+
   /** Drops every cached segment whose key starts with `prefix` (after a range was deleted). */
   forgetPrefix(prefix: Uint8Array): void {
     const p = Buffer.from(prefix.buffer, prefix.byteOffset, prefix.byteLength).toString('latin1');
