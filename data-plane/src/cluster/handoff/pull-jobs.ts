@@ -236,28 +236,28 @@ export class PullJobs {
     let batchBytes = 0;
     let arrived: Arrived[] = [];
     const received = new Map<Job, number>();
-    const flushBatch = async () => {
+    const importBatch = async (entries: KvEntry[], complete: Arrived[]) => {
       const ops: KvOp[] = [];
-      for (let i = 0; i < batch.length; ) {
+      for (let i = 0; i < entries.length; ) {
         // One vnode's run of entries (the stream sends vnode after vnode).
-        const vnode = batch[i].key.readUInt16BE(0);
+        const vnode = entries[i].key.readUInt16BE(0);
         let k = i;
-        while (k < batch.length && batch[k].key.readUInt16BE(0) === vnode) k++;
+        while (k < entries.length && entries[k].key.readUInt16BE(0) === vnode) k++;
         const job = open.find((j) => j.vnode === vnode)!;
-        const { rows } = await this.engine.vnodes.importEntries(batch.slice(i, k));
+        const { rows } = await this.engine.vnodes.importEntries(entries.slice(i, k));
         received.set(job, (received.get(job) ?? 0) + rows);
         job.rows += rows;
-        ops.push(this.progressOp(vnode, { from: s.from, after: batch[k - 1].key.toString('hex') }));
+        ops.push(this.progressOp(vnode, { from: s.from, after: entries[k - 1].key.toString('hex') }));
         i = k;
       }
-      for (const { job, digest } of arrived) {
+      for (const { job, digest } of complete) {
         const got = received.get(job) ?? 0;
         if (digest.rows !== got) throw new CorruptionError(`vnode ${job.vnode}: source sent ${digest.rows} rows, ${got} arrived`);
         ops.push({ type: 'del', key: this.progressKey(job.vnode) });
       }
       // Synced when it completes vnodes: their rows are durable before anyone sees them done.
-      if (ops.length) await this.engine.kv.write(ops, { sync: arrived.length > 0 });
-      for (const { job, digest } of arrived) {
+      if (ops.length) await this.engine.kv.write(ops, { sync: complete.length > 0 });
+      for (const { job, digest } of complete) {
         job.verified = { sentRows: digest.rows, receivedRows: digest.rows };
         if (job.state !== 'running') continue;
         job.state = 'done';
@@ -265,29 +265,41 @@ export class PullJobs {
         this.totals.vnodesCopied++;
         this.onProgress(0, true);
       }
+    };
+    // One batch imports (RocksDB writes on its own threads) while the next one is parsed here.
+    let importing: Promise<void> = Promise.resolve();
+    const flushBatch = async () => {
+      await importing;
+      if (!batch.length && !arrived.length) return;
+      importing = importBatch(batch, arrived);
+      importing.catch(() => {}); // handled: awaited by the next flush or the finally below
       batch = [];
       batchBytes = 0;
       arrived = [];
     };
     let at = 0; // index in `open` of the vnode being streamed
-    for await (const e of readSnapshot(this.counted(s, res.body as unknown as AsyncIterable<Uint8Array>), () => {})) {
-      if (s.cancelling) throw new Error('cancelled');
-      const job = open[at];
-      if (!job) throw new CorruptionError(`export from ${s.from} sent more than the ${open.length} vnode(s) asked for`);
-      if (e.key.equals(DIGEST_KEY)) {
-        const digest = JSON.parse(e.value.toString()) as ExportDigest;
-        if (digest.vnode !== job.vnode) throw new CorruptionError(`export from ${s.from}: digest of vnode ${digest.vnode} where vnode ${job.vnode} was due`);
-        arrived.push({ job, digest });
-        at++;
-        if (arrived.length >= BATCH_VERIFIED) await flushBatch();
-        continue;
+    try {
+      for await (const e of readSnapshot(this.counted(s, res.body as unknown as AsyncIterable<Uint8Array>), () => {})) {
+        if (s.cancelling) throw new Error('cancelled');
+        const job = open[at];
+        if (!job) throw new CorruptionError(`export from ${s.from} sent more than the ${open.length} vnode(s) asked for`);
+        if (e.key.equals(DIGEST_KEY)) {
+          const digest = JSON.parse(e.value.toString()) as ExportDigest;
+          if (digest.vnode !== job.vnode) throw new CorruptionError(`export from ${s.from}: digest of vnode ${digest.vnode} where vnode ${job.vnode} was due`);
+          arrived.push({ job, digest });
+          at++;
+          if (arrived.length >= BATCH_VERIFIED) await flushBatch();
+          continue;
+        }
+        if (e.key.readUInt16BE(0) !== job.vnode) throw new CorruptionError(`export of vnode ${job.vnode} holds a key of vnode ${e.key.readUInt16BE(0)}`);
+        batch.push(e);
+        batchBytes += e.key.length + e.value.length;
+        if (batchBytes >= (this.opts.batchBytes ?? BATCH_BYTES) || batch.length >= BATCH_ENTRIES) await flushBatch();
       }
-      if (e.key.readUInt16BE(0) !== job.vnode) throw new CorruptionError(`export of vnode ${job.vnode} holds a key of vnode ${e.key.readUInt16BE(0)}`);
-      batch.push(e);
-      batchBytes += e.key.length + e.value.length;
-      if (batchBytes >= (this.opts.batchBytes ?? BATCH_BYTES) || batch.length >= BATCH_ENTRIES) await flushBatch();
+      await flushBatch();
+    } finally {
+      await importing; // never leave an import running behind a failed attempt (throws its error)
     }
-    await flushBatch();
     if (at < open.length) throw new CorruptionError(`export from ${s.from} ended after ${at} of ${open.length} vnodes`);
   }
 

@@ -29,7 +29,26 @@ export interface ExportPart {
  * whole stream is checksummed in transit. Flush the vnodes first to include head rows.
  */
 export function exportVnodesStream(engine: Engine, parts: ExportPart[]): AsyncGenerator<Uint8Array> {
-  return writeSnapshot({ walSeq: 0, takenAtMs: Date.now(), vnodes: engine.opts.vnodes }, framesWithDigests(engine, parts));
+  return readAhead(writeSnapshot({ walSeq: 0, takenAtMs: Date.now(), vnodes: engine.opts.vnodes }, framesWithDigests(engine, parts)), READ_AHEAD);
+}
+
+/** Chunks (~1 MB each) prepared ahead of the receiver, so reading here overlaps importing there. */
+const READ_AHEAD = 3;
+
+/** Runs `src` up to `depth` items ahead of its consumer; closes it when the consumer stops. */
+async function* readAhead<T>(src: AsyncGenerator<T>, depth: number): AsyncGenerator<T> {
+  const queue: Promise<IteratorResult<T>>[] = [];
+  try {
+    for (;;) {
+      while (queue.length < depth) queue.push(src.next());
+      const r = await queue.shift()!;
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    await Promise.allSettled(queue);
+    await src.return(undefined);
+  }
 }
 
 /** One vnode's export stream (see exportVnodesStream). */
