@@ -1,6 +1,7 @@
 import { hash32 } from './checksum.ts';
 import { assertLittleEndian } from './endian.ts';
 import { CorruptionError } from '../errors.ts';
+import type { PackedBatch } from '../ingest/packed-batch.ts';
 import type { SeriesRows, WriteBatch } from '../model.ts';
 
 /**
@@ -57,6 +58,70 @@ export function encodeWalRecord(batch: WriteBatch): Uint8Array {
     p = q * 8;
   }
   view.setUint32(p, hash32(out, 0, p), true);
+  return out;
+}
+
+/**
+ * encodeWalRecord(unpackBatch(p)), byte for byte, straight from the packed layout: no per-series
+ * views or Maps, and each name's UTF-8 length is computed once per batch instead of per series.
+ * (The ingest workers log every parsed request this way.)
+ */
+export function encodeWalRecordPacked(p: PackedBatch): Uint8Array {
+  assertLittleEndian();
+  const nSeries = p.symbols.length;
+  const nFields = p.fieldNames.length;
+  const n = p.rowCount;
+  const fieldBytes = p.fieldNames.map(utf8Length);
+  const symbolBytes = new Array<number>(nSeries);
+  const fieldCount = new Uint16Array(nSeries);
+  let size = WAL_HEADER_SIZE;
+  let series = 0;
+  for (let s = 0; s < nSeries; s++) {
+    const rows = p.starts[s + 1] - p.starts[s];
+    if (rows === 0) continue;
+    series++;
+    const sb = utf8Length(p.symbols[s]);
+    if (sb > 0xffff) throw new Error(`BUG: encodeWalRecordPacked: symbol of ${sb} bytes`);
+    symbolBytes[s] = sb;
+    size += 2 + sb + 6;
+    let fc = 0;
+    for (let f = 0; f < nFields; f++) {
+      if (!p.present[s * nFields + f]) continue;
+      fc++;
+      size += 2 + fieldBytes[f];
+    }
+    fieldCount[s] = fc;
+    size = ((size + 7) & ~7) + 8 * rows * (fc + 1);
+  }
+  size += 4;
+  const out = new Uint8Array(size);
+  const out64 = new Float64Array(out.buffer, 0, size >>> 3);
+  const view = new DataView(out.buffer);
+  const data = p.data;
+  out[0] = WAL_RECORD_VERSION;
+  view.setUint32(4, series, true);
+  view.setUint32(8, n, true);
+  let q0 = WAL_HEADER_SIZE;
+  for (let s = 0; s < nSeries; s++) {
+    const a = p.starts[s];
+    const rows = p.starts[s + 1] - a;
+    if (rows === 0) continue;
+    let q = writeName(out, q0, p.symbols[s], symbolBytes[s]);
+    view.setUint32(q, rows, true);
+    view.setUint16(q + 4, fieldCount[s], true);
+    q += 6;
+    for (let f = 0; f < nFields; f++) if (p.present[s * nFields + f]) q = writeName(out, q, p.fieldNames[f], fieldBytes[f]);
+    let w = (q + 7) >>> 3; // padding bytes stay 0
+    copyRange(out64, w, data, a, rows);
+    w += rows;
+    for (let f = 0; f < nFields; f++) {
+      if (!p.present[s * nFields + f]) continue;
+      copyRange(out64, w, data, (f + 1) * n + a, rows);
+      w += rows;
+    }
+    q0 = w * 8;
+  }
+  view.setUint32(q0, hash32(out, 0, q0), true);
   return out;
 }
 
@@ -159,6 +224,11 @@ function copyInto(out64: Float64Array, q: number, a: Float64Array): void {
   const n = a.length;
   if (n < SMALL_COPY) for (let i = 0; i < n; i++) out64[q + i] = a[i];
   else out64.set(a, q);
+}
+
+function copyRange(out64: Float64Array, q: number, src: Float64Array, from: number, n: number): void {
+  if (n < SMALL_COPY) for (let i = 0; i < n; i++) out64[q + i] = src[from + i];
+  else out64.set(src.subarray(from, from + n), q);
 }
 
 function copyOut(src64: Float64Array, q: number, n: number): Float64Array {

@@ -3,14 +3,14 @@
  * JSON, or a peer's WAL record) into a PackedBatch and, when asked, encode the batch's stored
  * WAL value too — everything but applying the rows, off the request thread. Pure (no I/O).
  */
-import { decodeWalRecord, encodeWalRecord } from '../encoding/wal-record.ts';
+import { decodeWalRecord, encodeWalRecordPacked } from '../encoding/wal-record.ts';
 import { CorruptionError, ValidationError } from '../errors.ts';
 import type { Precision } from '../model.ts';
 import { validateBatch } from '../storage/validate-batch.ts';
 import { walValueOfRecord } from '../storage/wal-compact.ts';
 import { parseJsonWritePacked } from './json-write-parser.ts';
 import { parseLineProtocolPacked } from './line-protocol-parser.ts';
-import { packBatch, unpackBatch, type PackedBatch } from './packed-batch.ts';
+import { packBatch, type PackedBatch } from './packed-batch.ts';
 import type { WriteLimits } from './write-limits.ts';
 
 /** What a write body is. `wal-record`: a peer's internal write (encoding/wal-record.ts). */
@@ -42,11 +42,11 @@ export function runIngestTask(task: IngestTask): IngestResult {
   switch (task.format) {
     case 'line-protocol': {
       const packed = parseLineProtocolPacked(task.body, { precision: task.precision, defaultTimeUs: task.defaultTimeUs, limits: task.limits });
-      return { packed, walValue: task.walValue ? walValueOfRecord(encodeWalRecord(unpackBatch(packed))) : null };
+      return { packed, walValue: task.walValue ? walValueOfRecord(encodeWalRecordPacked(packed)) : null };
     }
     case 'json': {
       const packed = parseJsonWritePacked(task.body, { precision: task.precision, contentType: task.contentType, limits: task.limits });
-      return { packed, walValue: task.walValue ? walValueOfRecord(encodeWalRecord(unpackBatch(packed))) : null };
+      return { packed, walValue: task.walValue ? walValueOfRecord(encodeWalRecordPacked(packed)) : null };
     }
     case 'wal-record': {
       // The body already is the record: log it as received instead of encoding it again.
@@ -56,7 +56,7 @@ export function runIngestTask(task: IngestTask): IngestResult {
       if (!task.walValue) return { packed, walValue: null };
       // Live apply and WAL replay must see the same column order (it decides a new series'
       // schema order); a record whose series disagree on it is logged as packed instead.
-      return { packed, walValue: walValueOfRecord(orderKept ? task.body : encodeWalRecord(unpackBatch(packed))) };
+      return { packed, walValue: walValueOfRecord(orderKept ? task.body : encodeWalRecordPacked(packed)) };
     }
     default:
       throw new Error(`BUG: unknown write format ${String((task as { format: unknown }).format)}`);
