@@ -4,11 +4,11 @@
  * caller's job, so a call never fans out again (no loops, bounded work per request).
  */
 import type { Hono } from 'hono';
-import { decodeWalRecord } from '../../encoding/wal-record.ts';
-import { CorruptionError, ValidationError } from '../../errors.ts';
+import { ValidationError } from '../../errors.ts';
 import { HttpError } from '../../http/http-error.ts';
 import type { DataEnv } from '../../http/deps.ts';
 import { readBody } from '../../http/read-body.ts';
+import type { WriteParser } from '../../ingest/write-parser.ts';
 import type { ClusterNode } from './cluster-node.ts';
 import type { ClusterToken } from './cluster-token.ts';
 import { CATCHING_UP } from './peer-transport.ts';
@@ -20,6 +20,8 @@ export interface InternalRouteDeps {
   token: ClusterToken;
   /** largest internal write body in bytes */
   maxBodyBytes: number;
+  /** decodes peers' write records (big ones in the codec workers) */
+  parser: WriteParser;
 }
 
 /** Adds `/internal/v1/*` to the data app. */
@@ -29,7 +31,9 @@ export function registerInternalRoutes(app: Hono<DataEnv>, d: InternalRouteDeps)
 
   app.post('/internal/v1/write', async (c) => {
     const body = await readBody(c.req.raw, d.maxBodyBytes);
-    await engine().write(decodeRecord(body));
+    // The body is this node's WAL record for the rows: logged as received (ingest-task.ts).
+    const { batch, prepared } = await d.parser.parse('wal-record', body, { precision: 'us' });
+    await engine().write(batch, prepared);
     return c.body(null, 204);
   });
 
@@ -54,16 +58,6 @@ export function registerInternalRoutes(app: Hono<DataEnv>, d: InternalRouteDeps)
   });
 
   app.get('/internal/v1/ping', (c) => c.json({ node: d.node.self, epoch: d.node.view?.epoch ?? 0, ready: d.node.ready }));
-}
-
-/** A WAL record from a peer; a broken one is the sender's fault (400), not corruption here. */
-function decodeRecord(body: Uint8Array) {
-  try {
-    return decodeWalRecord(body, 'internal write body');
-  } catch (err) {
-    if (err instanceof CorruptionError) throw new ValidationError(`internal write: body is not a valid WAL record: ${err.message}`);
-    throw err;
-  }
 }
 
 function parseJson(body: Uint8Array): unknown {

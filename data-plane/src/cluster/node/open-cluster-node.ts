@@ -15,6 +15,7 @@ import type { Engine } from '../../storage/engine.ts';
 import { openRebalance, type RebalanceRuntime } from '../rebalance/cluster-extensions.ts';
 import { registerHandoffMetrics } from '../rebalance/handoff-metrics.ts';
 import { registerInternalRoutes } from './internal-routes.ts';
+import { WriteParser } from '../../ingest/write-parser.ts';
 import { HttpPeerClient } from './peer-client.ts';
 import { staticRing } from './static-ring.ts';
 
@@ -68,7 +69,9 @@ export async function openClusterNode(o: { config: StockTsdbConfig; engine: Engi
       rebalance.extendApp(app, deps);
       // A peer's part of one client write is a binary WAL record: about the size of the JSON
       // it came from, but line protocol can be denser, hence the headroom.
-      registerInternalRoutes(app, { node, token, maxBodyBytes: network.max_body_size * 4 });
+      // Peers' records are decoded, checked and LZ4'd for this node's WAL in the codec workers.
+      const parser = new WriteParser(o.engine.pool, true);
+      registerInternalRoutes(app, { node, token, maxBodyBytes: network.max_body_size * 4, parser });
       registerAdminRingRoutes(app, deps, { node, token });
     },
   };
