@@ -62,27 +62,31 @@ export function encodeWalRecord(batch: WriteBatch): Uint8Array {
 }
 
 /**
- * encodeWalRecord(unpackBatch(p)), byte for byte, straight from the packed layout: no per-series
- * views or Maps, and each name's UTF-8 length is computed once per batch instead of per series.
- * (The ingest workers log every parsed request this way.)
+ * encodeWalRecord(new PackedWriteBatch(p, only)), byte for byte, straight from the packed layout:
+ * no per-series views or Maps, and each name's UTF-8 length is computed once per batch instead of
+ * per series. (The ingest workers log every parsed request this way; cluster coordinators encode
+ * each node's part of one this way.)
  */
-export function encodeWalRecordPacked(p: PackedBatch): Uint8Array {
+export function encodeWalRecordPacked(p: PackedBatch, only: Int32Array | null = null): Uint8Array {
   assertLittleEndian();
-  const nSeries = p.symbols.length;
+  const count = only ? only.length : p.symbols.length;
   const nFields = p.fieldNames.length;
   const n = p.rowCount;
   const fieldBytes = p.fieldNames.map(utf8Length);
-  const symbolBytes = new Array<number>(nSeries);
-  const fieldCount = new Uint16Array(nSeries);
+  const symbolBytes = new Array<number>(count);
+  const fieldCount = new Uint16Array(count);
   let size = WAL_HEADER_SIZE;
   let series = 0;
-  for (let s = 0; s < nSeries; s++) {
+  let total = 0;
+  for (let k = 0; k < count; k++) {
+    const s = only ? only[k] : k;
     const rows = p.starts[s + 1] - p.starts[s];
     if (rows === 0) continue;
     series++;
+    total += rows;
     const sb = utf8Length(p.symbols[s]);
     if (sb > 0xffff) throw new Error(`BUG: encodeWalRecordPacked: symbol of ${sb} bytes`);
-    symbolBytes[s] = sb;
+    symbolBytes[k] = sb;
     size += 2 + sb + 6;
     let fc = 0;
     for (let f = 0; f < nFields; f++) {
@@ -90,7 +94,7 @@ export function encodeWalRecordPacked(p: PackedBatch): Uint8Array {
       fc++;
       size += 2 + fieldBytes[f];
     }
-    fieldCount[s] = fc;
+    fieldCount[k] = fc;
     size = ((size + 7) & ~7) + 8 * rows * (fc + 1);
   }
   size += 4;
@@ -100,15 +104,16 @@ export function encodeWalRecordPacked(p: PackedBatch): Uint8Array {
   const data = p.data;
   out[0] = WAL_RECORD_VERSION;
   view.setUint32(4, series, true);
-  view.setUint32(8, n, true);
+  view.setUint32(8, total, true);
   let q0 = WAL_HEADER_SIZE;
-  for (let s = 0; s < nSeries; s++) {
+  for (let k = 0; k < count; k++) {
+    const s = only ? only[k] : k;
     const a = p.starts[s];
     const rows = p.starts[s + 1] - a;
     if (rows === 0) continue;
-    let q = writeName(out, q0, p.symbols[s], symbolBytes[s]);
+    let q = writeName(out, q0, p.symbols[s], symbolBytes[k]);
     view.setUint32(q, rows, true);
-    view.setUint16(q + 4, fieldCount[s], true);
+    view.setUint16(q + 4, fieldCount[k], true);
     q += 6;
     for (let f = 0; f < nFields; f++) if (p.present[s * nFields + f]) q = writeName(out, q, p.fieldNames[f], fieldBytes[f]);
     let w = (q + 7) >>> 3; // padding bytes stay 0

@@ -41,12 +41,29 @@ export class PackedWriteBatch implements WriteBatch {
   readonly rowCount: number;
   private unpacked: SeriesRows[] | null = null;
 
-  constructor(readonly packed: PackedBatch) {
-    this.rowCount = packed.rowCount;
+  /**
+   * @param only the series (indexes into `packed.symbols`, ascending) this batch is made of,
+   *   or null for all of them: a cluster coordinator's per-node part of a parsed request
+   */
+  constructor(
+    readonly packed: PackedBatch,
+    readonly only: Int32Array | null = null,
+  ) {
+    let rows = packed.rowCount;
+    if (only) {
+      rows = 0;
+      for (let k = 0; k < only.length; k++) rows += packed.starts[only[k] + 1] - packed.starts[only[k]];
+    }
+    this.rowCount = rows;
   }
 
   get series(): SeriesRows[] {
-    return (this.unpacked ??= seriesOf(this.packed));
+    return (this.unpacked ??= seriesOf(this.packed, this.only));
+  }
+
+  /** The series of this batch as indexes into `packed.symbols`. */
+  seriesIndexes(): Int32Array {
+    return this.only ?? Int32Array.from({ length: this.packed.symbols.length }, (_, i) => i);
   }
 }
 
@@ -55,13 +72,15 @@ export function unpackBatch(p: PackedBatch): PackedWriteBatch {
   return new PackedWriteBatch(p);
 }
 
-function seriesOf(p: PackedBatch): SeriesRows[] {
+function seriesOf(p: PackedBatch, only: Int32Array | null): SeriesRows[] {
   const n = p.rowCount;
   const nFields = p.fieldNames.length;
   const series: SeriesRows[] = [];
   const buffer = p.data.buffer;
   const base = p.data.byteOffset;
-  for (let s = 0; s < p.symbols.length; s++) {
+  const count = only ? only.length : p.symbols.length;
+  for (let k = 0; k < count; k++) {
+    const s = only ? only[k] : k;
     const a = p.starts[s];
     const b = p.starts[s + 1];
     if (a === b) continue;

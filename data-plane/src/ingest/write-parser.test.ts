@@ -11,6 +11,7 @@ import { decodeWalValue } from '../storage/wal-compact.ts';
 import { parseJsonWrite } from './json-write-parser.ts';
 import { parseLineProtocol } from './line-protocol-parser.ts';
 import { plain } from './test-support.ts';
+import { PackedWriteBatch } from './packed-batch.ts';
 import { OFF_THREAD_MIN_BYTES, WriteParser } from './write-parser.ts';
 
 const enc = new TextEncoder();
@@ -175,5 +176,29 @@ describe('Engine.write with a prepared WAL value', () => {
     engine = await Engine.open({ dataDir, workerThreads: 2, idleSealMs: 3_600_000 });
     expect(await read(engine)).toEqual(before);
     await engine.close();
+  });
+
+  it('applies and logs a series subset of a packed batch (a coordinator\'s local part) and nothing else', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'subset-'));
+    dirs.push(dataDir);
+    const engine = await Engine.open({ dataDir, workerThreads: 2, idleSealMs: 3_600_000 });
+    try {
+      const { batch } = await new WriteParser(engine.pool, false).parse('line-protocol', lpBody(300, 4), { precision: 'ns' });
+      const packed = (batch as PackedWriteBatch).packed;
+      const only = Int32Array.from([5, 17, 250]);
+      const part = new PackedWriteBatch(packed, only);
+      expect(part.rowCount).toBe(12);
+      expect(await engine.write(part)).toEqual({ written: 12 });
+      expect(await engine.symbols('SYM')).toEqual(['SYM17', 'SYM250', 'SYM5']);
+      const r = await engine.readRange({ symbol: 'SYM17', start: 0, end: Number.MAX_SAFE_INTEGER });
+      const want = part.series[1];
+      expect(Array.from(r.ts)).toEqual(Array.from(want.ts));
+      expect(r.fields).toEqual([...want.columns.keys()]);
+      expect(r.values.map((v) => Array.from(v))).toEqual([...want.columns.values()].map((v) => Array.from(v)));
+      // Only the subset was written (and counted).
+      expect(engine.stats().rowsWritten).toBe(12);
+    } finally {
+      await engine.close();
+    }
   });
 });

@@ -226,7 +226,7 @@ export class Engine implements EngineApi {
 
   /** Applies a durable batch to the heads (in WAL order; never throws for validated input). */
   private apply(batch: WriteBatch, seq: number): void {
-    if (batch instanceof PackedWriteBatch) return this.applyPacked(batch.packed, seq);
+    if (batch instanceof PackedWriteBatch) return this.applyPacked(batch.packed, batch.only, seq);
     const now = Date.now();
     for (const rows of batch.series) {
       if (this.droppedAt.size && (this.droppedAt.get(vnodeOf(rows.symbol, this.opts.vnodes)) ?? 0) >= seq) continue;
@@ -239,9 +239,11 @@ export class Engine implements EngineApi {
   }
 
   /** apply() for a batch the ingest workers parsed: copies straight from the packed rows. */
-  private applyPacked(p: PackedBatch, seq: number): void {
+  private applyPacked(p: PackedBatch, only: Int32Array | null, seq: number): void {
     const now = Date.now();
-    for (let s = 0; s < p.symbols.length; s++) {
+    const count = only ? only.length : p.symbols.length;
+    for (let k = 0; k < count; k++) {
+      const s = only ? only[k] : k;
       if (p.starts[s] === p.starts[s + 1]) continue;
       const symbol = p.symbols[s];
       if (this.droppedAt.size && (this.droppedAt.get(vnodeOf(symbol, this.opts.vnodes)) ?? 0) >= seq) continue;

@@ -1,7 +1,8 @@
 import { compress, compressSync } from 'lz4-napi';
 import { unlz4 } from './segment-value.ts';
 import { unwrapValue, wrapValue } from '../encoding/envelope.ts';
-import { decodeWalRecord, encodeWalRecord } from '../encoding/wal-record.ts';
+import { decodeWalRecord, encodeWalRecord, encodeWalRecordPacked } from '../encoding/wal-record.ts';
+import { PackedWriteBatch } from '../ingest/packed-batch.ts';
 import type { WriteBatch } from '../model.ts';
 
 /** Records at least this big are LZ4-compressed (below it the call costs more than it saves). */
@@ -17,7 +18,7 @@ const ENVELOPE_KIND_WAL = 3;
  * Compression runs on the libuv thread pool (lz4-napi's async `compress`), off the JS thread.
  */
 export async function encodeWalValue(batch: WriteBatch): Promise<Uint8Array> {
-  const raw = encodeWalRecord(batch);
+  const raw = batch instanceof PackedWriteBatch ? encodeWalRecordPacked(batch.packed, batch.only) : encodeWalRecord(batch);
   if (raw.length < COMPRESS_MIN_BYTES) return raw;
   const packed = await compress(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
   return wrapValue('wal', raw, () => packed);

@@ -8,7 +8,8 @@
  * instead of sent, so replay never writes an older value over a newer one from this coordinator.
  */
 import type { EngineApi } from '../../engine-api.ts';
-import { encodeWalRecord } from '../../encoding/wal-record.ts';
+import { encodeWalRecord, encodeWalRecordPacked } from '../../encoding/wal-record.ts';
+import { PackedWriteBatch } from '../../ingest/packed-batch.ts';
 import { OverloadError, ValidationError } from '../../errors.ts';
 import type { WriteBatch } from '../../model.ts';
 import { ackFailureMessage, type Consistency, type SendOutcome, vnodeShortfall } from './ack-policy.ts';
@@ -78,7 +79,7 @@ export class WriteCoordinator {
 
   private async send(view: RingView, node: string, part: WriteBatch): Promise<SendOutcome> {
     if (node === this.d.self) return this.writeLocal(part);
-    const record = encodeWalRecord(part);
+    const record = part instanceof PackedWriteBatch ? encodeWalRecordPacked(part.packed, part.only) : encodeWalRecord(part);
     if (!this.d.health.isUp(node)) return this.hint(node, record, 'down');
     if (this.d.hints.pending(node) > 0) return this.hint(node, record, 'catching up on queued hints');
     try {

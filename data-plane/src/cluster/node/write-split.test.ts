@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SeriesRows, WriteBatch } from '../../model.ts';
 import { vnodeOf } from '../../storage/vnode-of.ts';
+import { encodeWalRecord, encodeWalRecordPacked } from '../../encoding/wal-record.ts';
+import { packBatch, PackedWriteBatch } from '../../ingest/packed-batch.ts';
 import { splitWrite } from './write-split.ts';
 
 const rows = (symbol: string, n: number): SeriesRows => ({ symbol, ts: Float64Array.from({ length: n }, (_, i) => i), columns: new Map([['price', new Float64Array(n).fill(1)]]) });
@@ -33,5 +35,24 @@ describe('splitWrite()', () => {
     const plan = splitWrite(batchOf(rows('a', 1), rows('a', 2), rows('b', 1)), { vnodes: V, targetsOf: () => (asked++, { owners: ['x'], pending: [] }) });
     expect(plan.byNode.get('x')!.series.map((s) => `${s.symbol}${s.ts.length}`)).toEqual(['a1', 'a2', 'b1']);
     expect(asked).toBe(new Set([vnodeOf('a', V), vnodeOf('b', V)]).size);
+  });
+
+  it('splits a parsed (packed) batch into series subsets with the same parts, records and rows', () => {
+    const symbols = Array.from({ length: 60 }, (_, i) => `stock.SZ.${i}`);
+    const plain = batchOf(...symbols.map((s, i) => rows(s, 1 + (i % 5))));
+    const packed = new PackedWriteBatch(packBatch(plain).packed);
+    const a = splitWrite(plain, { vnodes: V, targetsOf });
+    const b = splitWrite(packed, { vnodes: V, targetsOf });
+    expect([...b.byNode.keys()].sort()).toEqual([...a.byNode.keys()].sort());
+    expect([...b.vnodes.keys()].sort()).toEqual([...a.vnodes.keys()].sort());
+    for (const [node, part] of b.byNode) {
+      const want = a.byNode.get(node)!;
+      expect(part).toBeInstanceOf(PackedWriteBatch);
+      expect(part.rowCount).toBe(want.rowCount);
+      expect(part.series.map((s) => [s.symbol, Array.from(s.ts)])).toEqual(want.series.map((s) => [s.symbol, Array.from(s.ts)]));
+      // What the coordinator sends: the subset's record equals the plain part's record.
+      const p = part as PackedWriteBatch;
+      expect(Buffer.from(encodeWalRecordPacked(p.packed, p.only)).equals(Buffer.from(encodeWalRecord(want)))).toBe(true);
+    }
   });
 });

@@ -4,6 +4,7 @@
  * per node (not per vnode: a 1000-row batch over 100 symbols is 2–3 requests, not 200).
  */
 import type { SeriesRows, WriteBatch } from '../../model.ts';
+import { PackedWriteBatch } from '../../ingest/packed-batch.ts';
 import { vnodeOf } from '../../storage/vnode-of.ts';
 
 /** Who a vnode's rows go to. */
@@ -27,6 +28,7 @@ export interface WritePlan {
  * ring. Series keep their order within each node's batch.
  */
 export function splitWrite(batch: WriteBatch, ring: { vnodes: number; targetsOf: (vnode: number) => VnodeTargets }): WritePlan {
+  if (batch instanceof PackedWriteBatch) return splitPacked(batch, ring);
   const { vnodes, targetsOf } = ring;
   const byNode = new Map<string, WriteBatch>();
   const seen = new Map<number, VnodeTargets>();
@@ -51,4 +53,35 @@ function add(byNode: Map<string, WriteBatch>, node: string, s: SeriesRows): void
   }
   b.series.push(s);
   b.rowCount += s.ts.length;
+}
+
+/**
+ * splitWrite for a batch the ingest workers parsed: each node's part is a series subset of the
+ * same packed batch (no views, nothing copied), which the coordinator encodes and the local
+ * engine applies straight from the packed rows.
+ */
+function splitPacked(batch: PackedWriteBatch, ring: { vnodes: number; targetsOf: (vnode: number) => VnodeTargets }): WritePlan {
+  const { packed } = batch;
+  const seen = new Map<number, VnodeTargets>();
+  const picks = new Map<string, number[]>();
+  for (const s of batch.seriesIndexes()) {
+    if (packed.starts[s] === packed.starts[s + 1]) continue;
+    const v = vnodeOf(packed.symbols[s], ring.vnodes);
+    let t = seen.get(v);
+    if (!t) {
+      t = ring.targetsOf(v);
+      seen.set(v, t);
+    }
+    for (const n of t.owners) pick(picks, n, s);
+    for (const n of t.pending) pick(picks, n, s);
+  }
+  const byNode = new Map<string, WriteBatch>();
+  for (const [node, idx] of picks) byNode.set(node, new PackedWriteBatch(packed, Int32Array.from(idx)));
+  return { byNode, vnodes: seen };
+}
+
+function pick(picks: Map<string, number[]>, node: string, s: number): void {
+  const list = picks.get(node);
+  if (list) list.push(s);
+  else picks.set(node, [s]);
 }
