@@ -13,9 +13,10 @@ import { emptyRows, mergeLayers, sliceRows, type SortedRows } from './sorted-row
  *  From this count on it is a scan: aggregated in the workers, rows not kept (the cache
  *  would only churn). */
 const KEEP_ROWS_BELOW = 8;
-/** Up to this many uncached segments in a whole batch are decoded on the calling thread (a
- *  pool round trip costs more than decoding one segment). */
-const INLINE_DECODE_MAX = 1;
+/** Up to this many uncached segments in a whole batch are decoded on the calling thread: a
+ *  pool round trip costs more than decoding them (~0.2 ms each). Measured on 1000 cold
+ *  symbol-days of two segments: p50 0.84 → 0.7 ms, p90 1.6 → 1.1 ms against 1. */
+const INLINE_DECODE_MAX = 2;
 /** Stored bytes per worker task at most (~0.5M rows, ~15 ms of decoding). */
 const MAX_TASK_BYTES = 1 << 20;
 
