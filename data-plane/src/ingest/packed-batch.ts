@@ -36,6 +36,9 @@ export function packedBuffers(p: PackedBatch): ArrayBuffer[] {
  * `packed.data` (nothing is copied). The local engine never asks for them: it applies the packed
  * rows directly (storage/engine.ts), which saves a Map and seven views per series and request.
  * Treat the batch as read-only and never transfer its buffers.
+ *
+ * Its rows count as validated (the engine does not check them again): only the ingest parsers,
+ * which validate everything they pack, and packBatch over a validated batch make these.
  */
 export class PackedWriteBatch implements WriteBatch {
   readonly rowCount: number;

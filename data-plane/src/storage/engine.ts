@@ -212,7 +212,8 @@ export class Engine implements EngineApi {
    */
   async write(batch: WriteBatch, prepared?: PreparedWrite): Promise<{ written: number }> {
     this.checkOpen();
-    if (!prepared) validateBatch(batch);
+    // Packed batches were validated when they were parsed (ingest-task.ts, also for peers' records).
+    if (!prepared && !(batch instanceof PackedWriteBatch)) validateBatch(batch);
     if (batch.rowCount === 0) return { written: 0 };
     if (this.headBytes > this.opts.headLimitBytes) {
       this.sealer.kick();
