@@ -150,6 +150,10 @@ describe('parseLineProtocol() rejects the whole request with a message naming li
     ['X f=1e999', 'line 1: field "f": "1e999" is not a finite number'],
     ['X f=1.2.3', 'line 1: field "f": invalid number "1.2.3"'],
     ['X f=1.5i', 'line 1: field "f": invalid number "1.5i"'],
+    ['X f=1.i', 'line 1: field "f": invalid number "1.i"'],
+    ['X f=12i3', 'line 1: field "f": invalid number "12i3"'],
+    ['X f=12.5x', 'line 1: field "f": invalid number "12.5x"'],
+    ['X f=1234567890.5.1', 'line 1: field "f": invalid number "1234567890.5.1"'],
     ['X f=-1u', 'line 1: field "f": unsigned integer "-1u" is negative'],
     ['X f=9223372036854775808i', 'line 1: field "f": integer "9223372036854775808i" is outside the int64 range'],
     ['X f=18446744073709551616u', 'line 1: field "f": unsigned integer "18446744073709551616u" is outside the uint64 range'],
@@ -294,6 +298,55 @@ function render(rows: GenRow[], f: Format): string {
   const body = (f.comments ? [`# generated${eol}`, ''] : ['']).join('') + lines.join(eol);
   return f.trailingNewline ? body + eol : body;
 }
+
+describe('parseLineProtocol() field values equal Number(text) (inline fast path vs readNumber)', () => {
+  // Values of every length around the fast path's 9-digit limit, with and without '.', `i`,
+  // sign, and each terminator (incl. the end of the body).
+  const valueText = fc
+    .record({
+      neg: fc.boolean(),
+      int: fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 12 }),
+      dot: fc.boolean(),
+      frac: fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 12 }),
+    })
+    .filter((r) => r.int.length + (r.dot ? r.frac.length : 0) > 0)
+    .map((r) => `${r.neg ? '-' : ''}${r.int}${r.dot ? `.${r.frac}` : ''}`);
+
+  it('floats and i-integers, followed by another field, the timestamp, a newline or nothing', () => {
+    fc.assert(
+      fc.property(valueText, fc.boolean(), fc.constantFrom(',g=1 1', ' 1700000000000000000', '\n', '\r\n', ''), (text, int, tail) => {
+        const isInt = int && !text.includes('.');
+        const body = `X f=${text}${isInt ? 'i' : ''}${tail}`;
+        const want = isInt ? (BigInt(text) === 0n ? 0 : Number(text)) : Number(text);
+        const got = parseLineProtocol(enc.encode(body), { precision: 'ns', defaultTimeUs: T0 * 1e6 }).series[0].columns.get('f')![0];
+        expect(Object.is(got, want)).toBe(true);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it.each<[string, number]>([
+    ['123456789', 123456789],
+    ['1234567890', 1234567890],
+    ['999999999i', 999999999],
+    ['9999999999i', 9999999999],
+    ['12345.6789', 12345.6789],
+    ['0.000000001', 1e-9],
+    ['0.0000000001', 1e-10],
+    ['00000000.1', 0.1],
+    ['1.', 1],
+    ['007i', 7],
+    ['0i', 0],
+    ['-0i', 0],
+    ['-0', -0],
+    ['.5', 0.5],
+  ])('%s → %d', (text, want) => {
+    for (const tail of ['', '\n', ' 1700000000000000000', ',g=1']) {
+      const got = parseLineProtocol(enc.encode(`X f=${text}${tail}`), { precision: 'ns', defaultTimeUs: T0 * 1e6 }).series[0].columns.get('f')![0];
+      expect(Object.is(got, want)).toBe(true);
+    }
+  });
+});
 
 describe('parseLineProtocol() round trip (property)', () => {
   it('random valid batches → line protocol → the same rows', () => {

@@ -69,6 +69,8 @@ const COMMA = 44;
 const EQ = 61;
 const BACKSLASH = 92;
 const QUOTE = 34;
+/** Exact powers of ten 10^0..10^9 (the inline number fast path divides by them). */
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
 /**
  * Byte classes for key scanning: 0 = ordinary byte of a name; 1 = a byte that ends or escapes a
@@ -418,8 +420,42 @@ class LpParse {
       // ---- value
       if (i === n) throw new LineError(`field ${this.quote(f0, f1)}: missing value`);
       let c = buf[i];
-      let v: number;
-      if ((c >= 48 && c <= 57) || c === 45 || c === 46) {
+      let v = NaN;
+      // Inline fast path for what market data sends (prices `12.34`, volumes `1200i`): ≤ 9
+      // digits, at most one '.', no sign. Anything else, or any doubt, goes to readNumber.
+      // (Saves a call and the numberScan round trip on ~5 values per row.)
+      let k = i;
+      let m = 0;
+      for (; k < n; k++) {
+        const d = buf[k] - 48;
+        if (d >>> 0 > 9) break;
+        m = (m * 10 + d) | 0;
+      }
+      let e = k - i; // digits so far
+      let frac = 0;
+      if (k < n && buf[k] === 46 && e > 0) {
+        const f0 = ++k;
+        for (; k < n; k++) {
+          const d = buf[k] - 48;
+          if (d >>> 0 > 9) break;
+          m = (m * 10 + d) | 0;
+        }
+        frac = k - f0;
+        e += frac;
+      }
+      if (e > 0 && e <= 9) {
+        const t = k < n ? buf[k] : COMMA;
+        if (t === COMMA || t === SPACE || t === LF || t === CR) {
+          v = frac === 0 ? m : m / POW10[frac];
+        } else if (t === 105 && k - i === e && (k + 1 === n || isValueEnd(buf[k + 1]))) {
+          // `i` after plain digits: an int64 (here < 10^9, exact)
+          v = m;
+          k++;
+        }
+      }
+      if (v === v) {
+        i = k;
+      } else if ((c >= 48 && c <= 57) || c === 45 || c === 46) {
         v = readNumber(buf, i, n);
         // NaN: invalid; ±Infinity: overflow. `v - v === 0` is false for both.
         if (v - v !== 0) {
@@ -611,6 +647,11 @@ function unescape(buf: Uint8Array, start: number, end: number, escapable: number
     out.push(buf[i]);
   }
   return decodeBytes(Uint8Array.from(out), 0, out.length);
+}
+
+/** True for the bytes that end a field value: ',' ' ' CR LF. */
+function isValueEnd(c: number): boolean {
+  return c === COMMA || c === SPACE || c === LF || c === CR;
 }
 
 /** Grown copies of a (value, stamp) map pair holding at least `min` entries. */

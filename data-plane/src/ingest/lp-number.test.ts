@@ -150,6 +150,8 @@ describe('readNumber() rejects what InfluxDB rejects', () => {
     ['1e', /invalid number/],
     ['1e+', /invalid number/],
     ['1.5i', /invalid number/],
+    ['1.i', /invalid number/],
+    ['-1.i', /invalid number/],
     ['1e5i', /invalid number/],
     ['1i2', /invalid number/],
     ['12ii', /invalid number/],
@@ -221,4 +223,38 @@ describe('readTimestamp()', () => {
     const buf = enc.encode(`${text}\n`);
     expect(readTimestamp(buf, 0, buf.length, 1, 1000)).toBeNaN();
   });
+
+  // The 19-digit ns fast path: every shape next to it must still take the exact general path.
+  it.each([
+    ['1704159000000000000', ''],
+    ['1704159000000000999', ' '],
+    ['0000000000000001999', '\n'],
+    ['0000000000000000000', '\r\n'],
+    ['9007198999999999999', ''],
+    ['9007199000000000000', ''],
+    ['9007199254740992999', ' '],
+    ['9007199254740993000', ' '],
+    ['9999999999999999999', ''],
+    ['-1704159000000000001', ''],
+    ['-1704159000000000000', '\n'],
+    ['170415900000000000', ''],
+    ['17041590000000000000', ''],
+    ['-0000000000000000000', ''],
+  ])('ns %s floors exactly like the reference', (text, tail) => {
+    const buf = enc.encode(`${text}${tail}`);
+    const us = readTimestamp(buf, 0, buf.length, 1, 1000);
+    expect(numberScan.end).toBe(text.length);
+    const ref = refMicros(BigInt(text), 'ns');
+    if (ref < 2n ** 53n) expect(Object.is(us, Number(ref))).toBe(true);
+    else expect(Number.isNaN(us) || us >= 2 ** 53).toBe(true); // past 2^53 µs: the range check rejects
+  });
+
+  it.each(['170415900000000000x', '1704159000000000000x', '170415900a000000000', '1704159000000000a00', '/704159000000000000', '1704159:00000000000'])(
+    'ns rejects %j (digits then junk, or a non-digit among 19)',
+    (text) => {
+      const buf = enc.encode(`${text} `);
+      expect(readTimestamp(buf, 0, buf.length, 1, 1000)).toBeNaN();
+      expect(numberScan.end).toBe(text.length);
+    },
+  );
 });

@@ -42,6 +42,10 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
+/** 1 for the bytes that end a value token: ',' ' ' CR LF. */
+const END = new Uint8Array(256);
+END[CH_COMMA] = END[CH_SPACE] = END[CH_CR] = END[CH_LF] = 1;
+
 function isEnd(c: number): boolean {
   return c === CH_COMMA || c === CH_SPACE || c === CH_LF || c === CH_CR;
 }
@@ -74,42 +78,42 @@ export function readNumber(buf: Uint8Array, i: number, n: number): number {
   const start = i;
   const neg = buf[i] === CH_MINUS;
   if (neg) i++;
+  const d0 = i;
   let m = 0;
-  let digits = 0;
-  let c = -1;
+  let c = CH_LF; // the byte after the digits; LF stands for the end of the body
   for (; i < n; i++) {
-    c = buf[i];
-    const d = DIGIT[c];
-    if (d < 0) break;
+    const d = (c = buf[i]) - CH_0;
+    if (d >>> 0 > 9) break;
     m = (m * 10 + d) | 0;
-    digits++;
   }
-  let frac = 0;
-  if (i < n && c === CH_DOT) {
-    for (i++; i < n; i++) {
-      c = buf[i];
-      const d = DIGIT[c];
-      if (d < 0) break;
+  if (i === n) c = CH_LF;
+  let digits = i - d0;
+  let frac = -1; // -1: no '.'
+  if (c === CH_DOT) {
+    const f0 = ++i;
+    for (c = CH_LF; i < n; i++) {
+      const d = (c = buf[i]) - CH_0;
+      if (d >>> 0 > 9) break;
       m = (m * 10 + d) | 0;
-      frac++;
     }
+    if (i === n) c = CH_LF;
+    frac = i - f0;
     digits += frac;
   }
   // int32 m is exact up to 9 digits; anything else (exponent, suffix, error) is not our case.
   if (digits === 0 || digits > 9) return readNumberGeneral(buf, start, n);
-  if (i < n) {
-    c = buf[i];
-    if (c === 105 && frac === 0 && (i + 1 === n || isEnd(buf[i + 1])) && !(neg && m === 0)) {
-      // 'i': int64 integer (−0i is 0: handled by the general path to keep this one short)
+  if (END[c] === 0) {
+    // 'i': int64 integer (−0i is 0, and `1.i` is invalid: both left to the general path)
+    if (c === 105 && frac < 0 && (i + 1 === n || END[buf[i + 1]] !== 0) && !(neg && m === 0)) {
       numberScan.end = i + 1;
       numberScan.kind = KIND_INT;
       return neg ? -m : m;
     }
-    if (!isEnd(c)) return readNumberGeneral(buf, start, n);
+    return readNumberGeneral(buf, start, n);
   }
   numberScan.end = i;
   numberScan.kind = KIND_FLOAT;
-  const v = frac === 0 ? m : m / POW10[frac]; // exact int / exact power of ten: correctly rounded
+  const v = frac <= 0 ? m : m / POW10[frac]; // exact int / exact power of ten: correctly rounded
   return neg ? -v : v;
 }
 
@@ -222,6 +226,10 @@ export function numberProblem(buf: Uint8Array, start: number, end: number): stri
  * split off as the sub-µs remainder and the rest (≤ 16 digits, < 2^53 when in range) is µs.
  */
 export function readTimestamp(buf: Uint8Array, i: number, n: number, unitMul: number, unitDiv: number): number {
+  if (unitDiv === 1000 && i + 19 <= n) {
+    const us = readNs19(buf, i, n);
+    if (us >= 0) return us;
+  }
   let neg = false;
   if (i < n && buf[i] === CH_MINUS) {
     neg = true;
@@ -253,4 +261,41 @@ export function readTimestamp(buf: Uint8Array, i: number, n: number, unitMul: nu
   const us = v * unitMul;
   if (!neg) return us;
   return rem > 0 ? -us - 1 : 0 - us;
+}
+
+/**
+ * readTimestamp's fast path for what clients send: exactly 19 ns digits (2001-09-09..2255)
+ * then the token's end. µs = the first 16 digits, read as 7 + 9 digits in int32 and joined
+ * exactly in float64 (< 2^53); the last 3 digits are dropped (floor, the value being ≥ 0).
+ * Returns -1 when buf[i, i + 19) is not that shape (the caller then takes the general path);
+ * requires i + 19 <= n. Sets numberScan.end on success.
+ */
+function readNs19(buf: Uint8Array, i: number, n: number): number {
+  const e = i + 19;
+  if (e < n) {
+    const t = buf[e];
+    if (t !== CH_SPACE && t !== CH_LF && t !== CH_CR) return -1;
+  }
+  // `bad` collects d | (9 - d): negative as soon as one byte is not a digit.
+  let bad = 0;
+  let hi = 0;
+  for (let k = i; k < i + 7; k++) {
+    const d = buf[k] - CH_0;
+    bad |= d | (9 - d);
+    hi = (hi * 10 + d) | 0;
+  }
+  let lo = 0;
+  for (let k = i + 7; k < i + 16; k++) {
+    const d = buf[k] - CH_0;
+    bad |= d | (9 - d);
+    lo = (lo * 10 + d) | 0;
+  }
+  for (let k = i + 16; k < e; k++) {
+    const d = buf[k] - CH_0;
+    bad |= d | (9 - d);
+  }
+  // Past 2^53 µs (year 2255) the general path decides (it rejects such values as invalid).
+  if (bad < 0 || hi >= 9007199) return -1;
+  numberScan.end = e;
+  return hi * 1e9 + lo;
 }
