@@ -28,6 +28,8 @@
  *   --grow N             nodes added in phase 3 (default 2: 3 → 5)
  *   --write-rate N       rows/s written during the handoff (default 10000)
  *   --max-moves N        cluster.rebalance_max_moves (default 64, the config default)
+ *   --node-workers N     performance.worker_threads of the cluster nodes (default 0: one per core,
+ *                        as the standalone baseline; 1 suits three nodes sharing two cores)
  *   --fat-rows N         rows of one extra symbol for the single-vnode copy probe after the
  *                        handoff (default 3000000; --quick 1000000; 0 = skip)
  *   --profile            profile run: node-1..3 under `bun --cpu-prof`, stopped right after the
@@ -91,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
       grow: { type: 'string', default: '2' },
       'write-rate': { type: 'string', default: '10000' },
       'max-moves': { type: 'string', default: '64' },
+      'node-workers': { type: 'string', default: '0' },
       'fat-rows': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'no-record': { type: 'boolean', default: false },
@@ -110,6 +113,7 @@ async function main(argv: string[]): Promise<number> {
     grow: Number(v.grow),
     writeRate: Number(v['write-rate']),
     maxMoves: Number(v['max-moves']),
+    nodeWorkers: Number(v['node-workers']),
     fatRows: Number(v['fat-rows'] ?? (v.quick ? 1_000_000 : 3_000_000)),
     profile: v.profile!,
     seed: Number(v.seed),
@@ -155,6 +159,7 @@ async function main(argv: string[]): Promise<number> {
       consistency: 'quorum',
       maxMoves: cfg.maxMoves,
       profile: cfg.profile,
+      workerThreads: cfg.nodeWorkers,
     };
     const pids = () => ({ ...Object.fromEntries(nodes.map((n) => [n.id, n.pid])), consul: consul!.proc.pid ?? 0 });
     const ackedIngest = await clusterIngest(cfg, { lp, cols, range, order, nodes, settings, pids }, res);

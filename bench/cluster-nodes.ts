@@ -36,6 +36,8 @@ export interface ClusterSettings {
   maxMoves: number;
   /** run each node under `bun --cpu-prof` (profile written to DIR/prof on a clean exit) */
   profile: boolean;
+  /** performance.worker_threads of every node (0 = the config's default, one per core) */
+  workerThreads: number;
 }
 
 /** A port that was free on `host` a moment ago. */
@@ -88,6 +90,7 @@ export class BenchNode {
     const c = JSON.parse(JSON.stringify(config));
     c.storage.data_dir = join(dir, 'data');
     c.storage.replication_factor = s.replicationFactor;
+    c.performance.worker_threads = s.workerThreads;
     c.logging.dir = join(dir, 'logs');
     c.network.bind_address = a.host;
     c.network.port = a.port;
