@@ -17,7 +17,7 @@ function tunedValues(config = DEFAULTS, m: Partial<MachineInfo> = {}): Record<st
 describe('tuneConfig()', () => {
   it('sizes every pool from RAM, workers from cores and the WAL from free disk on a 8-core 16GB machine', () => {
     expect(tunedValues()).toEqual({
-      'performance.worker_threads': 7,
+      // worker_threads: 0 already means one per core, so unchanged
       'performance.memory_pool_size': 4 * GiB, // 25%
       'cache.max_size': 2304 * MiB, // 15% = 2457.6MB, rounded down to 256MB steps
       'storage.block_cache_size': 1536 * MiB, // 10% = 1638.4MB → 1.5GB
@@ -28,7 +28,7 @@ describe('tuneConfig()', () => {
 
   it('caps the pools on a large machine', () => {
     expect(tunedValues(DEFAULTS, { cores: 64, memoryBytes: 512 * GiB })).toEqual({
-      // worker_threads: 63 vs the 64 that 0 means is within 10%, so unchanged
+      // worker_threads: 0 means the 64 cores it is tuned to, so unchanged
       'performance.memory_pool_size': 8 * GiB,
       'cache.max_size': 8 * GiB,
       'storage.block_cache_size': 4 * GiB,
@@ -67,13 +67,18 @@ describe('tuneConfig()', () => {
     expect(tuneConfig(near, machine({})).changes.map((c) => c.path)).not.toContain('performance.memory_pool_size');
   });
 
-  it('compares worker_threads 0 against the cores it stands for', () => {
-    expect(tunedValues(DEFAULTS, { cores: 16 })['performance.worker_threads']).toBeUndefined(); // 15 vs 16: within 10%
-    expect(tunedValues(DEFAULTS, { cores: 4 })['performance.worker_threads']).toBe(3);
+  it('gives one worker per core, comparing worker_threads 0 against the cores it stands for', () => {
+    expect(tunedValues(DEFAULTS, { cores: 4 })['performance.worker_threads']).toBeUndefined();
+    const one = parseConfigObject({ performance: { worker_threads: 1 } }, 'x').config;
+    expect(tunedValues(one, { cores: 4 })['performance.worker_threads']).toBe(4);
+    expect(tunedValues(one, { cores: 1 })['performance.worker_threads']).toBeUndefined();
   });
 
   it('writes sizes as size strings and counts as numbers, each with a reason', () => {
-    for (const c of tuneConfig(DEFAULTS, machine({})).changes) {
+    const one = parseConfigObject({ performance: { worker_threads: 1 } }, 'x').config;
+    const changes = tuneConfig(one, machine({})).changes;
+    expect(changes.map((c) => c.path)).toContain('performance.worker_threads');
+    for (const c of changes) {
       expect(c.reason.length).toBeGreaterThan(20);
       expect(c.written).toEqual(c.path === 'performance.worker_threads' ? c.to : expect.stringMatching(/^\d+(MB|GB)$/));
     }
