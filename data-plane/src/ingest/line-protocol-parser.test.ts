@@ -299,6 +299,28 @@ function render(rows: GenRow[], f: Format): string {
   return f.trailingNewline ? body + eol : body;
 }
 
+describe('parseLineProtocol() reuses a repeated timestamp only when its token is the same', () => {
+  it.each<[string, number[]]>([
+    ['X f=1 1700000000000000000\nX f=2 1700000000000000000\nX f=3 1700000001000000000', [1700000000000000, 1700000000000000, 1700000001000000]],
+    ['X f=1 170000000000000000\nX f=2 1700000000000000000', [170000000000000, 1700000000000000]],
+    ['X f=1 1700000000000000000\nX f=2 170000000000000000', [1700000000000000, 170000000000000]],
+    ['X f=1 -1001\nX f=2 -1001\r\nX f=3 -1001 ', [-2, -2, -2]],
+    ['X f=1 1700000000000000999\nX f=2\nX f=3 1700000000000000999', [1700000000000000, 1, 1700000000000000]],
+  ])('%j', (text, ts) => {
+    const batch = parseLineProtocol(enc.encode(text), { precision: 'ns', defaultTimeUs: 1 });
+    expect(Array.from(batch.series[0].ts)).toEqual(ts);
+  });
+
+  it.each<[string, string]>([
+    ['X f=1 1700000000000000000\nX f=2 1700000000000000000x', 'line 2: invalid timestamp "1700000000000000000x"'],
+    ['X f=1 1700000000000000000\nX f=2 1700000000000000000\t', 'line 2: invalid timestamp "1700000000000000000\\t"'],
+    ['X f=1 1700000000000000000\nX f=2 1700000000000000000 x', 'line 2: unexpected text after the timestamp: "x"'],
+    ['X f=1 1700000000000000000\nX f=2 17000000000000000000', 'line 2: invalid timestamp "17000000000000000000"'],
+  ])('%j → %s', (text, message) => {
+    expect(lpError(text)).toBe(message);
+  });
+});
+
 describe('parseLineProtocol() field values equal Number(text) (inline fast path vs readNumber)', () => {
   // Values of every length around the fast path's 9-digit limit, with and without '.', `i`,
   // sign, and each terminator (incl. the end of the body).

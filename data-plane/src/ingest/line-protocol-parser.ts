@@ -177,6 +177,10 @@ class LpParse {
   // repeats it byte for byte skips key scanning (bodies often send one symbol line after line).
   private prevKeyStart = 0;
   private prevKeyLen = 0;
+  // Previous parsed timestamp: its bytes [prevTsStart, +prevTsLen) and µs.
+  private prevTsStart = 0;
+  private prevTsLen = 0;
+  private prevTs = 0;
   // Previous line's series name and id.
   private prevStart = 0;
   private prevEnd = 0;
@@ -257,8 +261,20 @@ class LpParse {
     if (c === LF || c === CR) {
       us = this.defaultTime();
     } else {
-      us = this.parseTimestamp(i);
-      i = numberScan.end;
+      // Time-major bodies repeat one timestamp on many lines in a row: reuse the previous line's
+      // value when the bytes (and the token's end) are the same.
+      const len = this.prevTsLen;
+      const e = i + len;
+      if (len > 0 && (e === n || buf[e] === SPACE || buf[e] === LF || buf[e] === CR) && this.sameAsPrevTs(i, len)) {
+        us = this.prevTs;
+        i = e;
+      } else {
+        us = this.parseTimestamp(i);
+        this.prevTsStart = i;
+        this.prevTsLen = numberScan.end - i;
+        this.prevTs = us;
+        i = numberScan.end;
+      }
       while (i < n && buf[i] === SPACE) i++;
       c = i < n ? buf[i] : LF;
       if (c !== LF && c !== CR) throw new LineError(`unexpected text after the timestamp: ${this.quote(i, tokenEnd(buf, i, n))}`);
@@ -270,6 +286,15 @@ class LpParse {
       i++;
     }
     this.pos = i + 1;
+  }
+
+  /** True when buf[i, i + len) equals the previous line's (validated) timestamp bytes. */
+  private sameAsPrevTs(i: number, len: number): boolean {
+    const buf = this.buf;
+    const d = this.prevTsStart - i;
+    // From the end: the digits that change between timestamps come before the zero padding.
+    for (let k = i + len - 1; k >= i; k--) if (buf[k] !== buf[k + d]) return false;
+    return true;
   }
 
   /**
