@@ -67,6 +67,25 @@ export function wrapValue(kind: ValueKind, payload: Uint8Array, compress?: Compr
  * throws Error('BUG: …') for a compressed value when no `decompress` is given.
  */
 export function unwrapValue(bytes: Uint8Array, key?: string, decompress?: Decompressor): { kind: ValueKind; payload: Uint8Array } {
+  const { kind, compressed, rawLength, stored } = openValue(bytes, key);
+  if (!compressed) return { kind, payload: stored };
+  if (!decompress) throw new Error(`BUG: unwrapValue: value ${key ?? ''} is compressed but no decompressor was given`);
+  let payload: Uint8Array;
+  try {
+    payload = decompress(stored, rawLength);
+  } catch (cause) {
+    throw new CorruptionError('value does not decompress', key, { cause });
+  }
+  if (payload.length !== rawLength) throw new CorruptionError(`value decompressed to ${payload.length} bytes, header says ${rawLength}`, key);
+  return { kind, payload };
+}
+
+/**
+ * Verifies a stored value's envelope (length, version, checksum, kind, flags) and returns its
+ * parts without decompressing: `stored` is the payload as stored (compressed or not), `rawLength`
+ * its uncompressed length. For readers that need only the start of a payload.
+ */
+export function openValue(bytes: Uint8Array, key?: string): { kind: ValueKind; compressed: boolean; rawLength: number; stored: Uint8Array } {
   if (bytes.length < ENVELOPE_OVERHEAD) throw new CorruptionError(`value truncated to ${bytes.length} bytes`, key);
   if (bytes[0] !== ENVELOPE_VERSION) throw new CorruptionError(`unsupported value version ${bytes[0]}`, key);
   const end = bytes.length - 4;
@@ -77,19 +96,9 @@ export function unwrapValue(bytes: Uint8Array, key?: string, decompress?: Decomp
   if ((flags & ~FLAG_COMPRESSED) !== 0 || bytes[3] !== 0) throw new CorruptionError(`unknown value flags ${flags}/${bytes[3]}`, key);
   const rawLength = readU32(bytes, 4);
   const stored = bytes.subarray(ENVELOPE_HEADER_SIZE, end);
-  if (!(flags & FLAG_COMPRESSED)) {
-    if (stored.length !== rawLength) throw new CorruptionError(`value length ${stored.length}, header says ${rawLength}`, key);
-    return { kind, payload: stored };
-  }
-  if (!decompress) throw new Error(`BUG: unwrapValue: value ${key ?? ''} is compressed but no decompressor was given`);
-  let payload: Uint8Array;
-  try {
-    payload = decompress(stored, rawLength);
-  } catch (cause) {
-    throw new CorruptionError('value does not decompress', key, { cause });
-  }
-  if (payload.length !== rawLength) throw new CorruptionError(`value decompressed to ${payload.length} bytes, header says ${rawLength}`, key);
-  return { kind, payload };
+  const compressed = (flags & FLAG_COMPRESSED) !== 0;
+  if (!compressed && stored.length !== rawLength) throw new CorruptionError(`value length ${stored.length}, header says ${rawLength}`, key);
+  return { kind, compressed, rawLength, stored };
 }
 
 function writeU32(b: Uint8Array, p: number, v: number): void {

@@ -30,7 +30,29 @@ export function readSegmentHeader(bytes: Uint8Array, key?: string): SegmentHeade
   const bodyEnd = bytes.length - 4;
   const stored = (bytes[bodyEnd] | (bytes[bodyEnd + 1] << 8) | (bytes[bodyEnd + 2] << 16) | (bytes[bodyEnd + 3] << 24)) >>> 0;
   if (hash32(bytes, 0, bodyEnd) !== stored) throw new CorruptionError('segment checksum mismatch', key);
-  const r = new ByteReader(bytes, 1, bodyEnd, key);
+  return readFields(new ByteReader(bytes, 1, bodyEnd, key), bodyEnd);
+}
+
+/**
+ * The header fields from the first bytes of a segment (at least its fixed header and names),
+ * WITHOUT the length and checksum checks of readSegmentHeader: for callers that verified the
+ * stored value holding the segment (its envelope checksum) and must not pay for the columns.
+ * Returns null when `prefix` ends inside the field names (read more and retry). `bodyEnd` is
+ * not known from a prefix and is reported as -1.
+ */
+export function readSegmentHeaderPrefix(prefix: Uint8Array, key?: string): SegmentHeader | null {
+  if (prefix.length < SEGMENT_HEADER_SIZE) return null;
+  if (prefix[0] !== SEGMENT_VERSION) throw new CorruptionError(`unsupported segment version ${prefix[0]}`, key);
+  try {
+    return readFields(new ByteReader(prefix, 1, prefix.length, key), -1);
+  } catch (err) {
+    if (err instanceof CorruptionError && /^truncated /.test(err.message)) return null;
+    throw err;
+  }
+}
+
+function readFields(r: ByteReader, bodyEnd: number): SegmentHeader {
+  const key = r.key;
   if (r.u8() !== 0) r.fail('segment flags set');
   const fieldCount = r.u16();
   const rowCount = r.u32();
