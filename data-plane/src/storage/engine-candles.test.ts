@@ -1,15 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import type { CandleQuery, CandleResult } from '../engine-api.ts';
 import { CorruptionError, ValidationError } from '../errors.ts';
-import type { SeriesRows, WriteBatch } from '../model.ts';
+import type { SeriesRows } from '../model.ts';
 import { buildCandles } from '../query/candles.ts';
-import { Engine } from './engine.ts';
-import type { EngineOptions } from './engine-options.ts';
-import { segmentPrefix, segmentPrefixEnd } from './keys.ts';
-import { vnodeOf } from './vnode-of.ts';
+import type { Engine } from './engine.ts';
+import { batchOf, damageStoredSegment, tempEngines } from './engine-test-support.ts';
 
 const S = 1e6;
 const T0 = Date.UTC(2024, 0, 2, 1, 30) * 1000; // µs
@@ -31,7 +26,7 @@ function bars(symbol: string, start: number, count: number, opts: { stepSec?: nu
   return { symbol, ts, columns: new Map(cols) };
 }
 
-const batch = (...series: SeriesRows[]): WriteBatch => ({ series, rowCount: series.reduce((n, s) => n + s.ts.length, 0) });
+const batch = batchOf;
 
 /** Candles built on the calling thread from the raw rows the engine reads back: the reference. */
 async function reference(e: Engine, q: CandleQuery): Promise<CandleResult> {
@@ -45,20 +40,7 @@ function expectSame(got: CandleResult, want: CandleResult, what: string): void {
 }
 
 describe('candles issued together (one batch per tick)', () => {
-  const dirs: string[] = [];
-  const engines: Engine[] = [];
-  afterEach(async () => {
-    for (const e of engines.splice(0)) await e.close().catch(() => {});
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
-
-  async function open(opts: Partial<EngineOptions> = {}): Promise<Engine> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'engine-candles-'));
-    dirs.push(dataDir);
-    const e = await Engine.open({ dataDir, workerThreads: 2, idleSealMs: 3_600_000, segmentMaxRows: 300, ...opts });
-    engines.push(e);
-    return e;
-  }
+  const { open } = tempEngines('engine-candles', { segmentMaxRows: 300 });
 
   it('equal candles built from the raw rows: stored (cached or not, point read or scan), in memory, upserted, unknown', async () => {
     const e = await open();
@@ -133,15 +115,7 @@ describe('candles issued together (one batch per tick)', () => {
     const e = await open();
     await e.write(batch(bars('G', T0, 3000)));
     await e.flush();
-    const prefix = segmentPrefix(vnodeOf('G', 1000), 'G');
-    const it = e.kv.iterate({ gte: prefix, lt: segmentPrefixEnd(prefix) });
-    await it.next();
-    const entry = (await it.next())!;
-    await it.close();
-    const damaged = Buffer.from(entry.value);
-    damaged[Math.floor(damaged.length / 2)] ^= 0x5a;
-    await e.kv.write([{ type: 'put', key: entry.key, value: damaged }]);
-    e.cache?.clear();
+    await damageStoredSegment(e, 'G', 1);
     const err = await e.candles({ symbol: 'G', start: T0, end: T0 + 3000 * S, interval: '1h', tz: 'UTC' }).catch((x) => x);
     expect(err).toBeInstanceOf(CorruptionError);
     expect(String(err.message)).toContain('G');

@@ -1,14 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { CorruptionError, OverloadError, ValidationError } from '../errors.ts';
-import type { SeriesRows, WriteBatch } from '../model.ts';
-import { Engine } from './engine.ts';
+import type { SeriesRows } from '../model.ts';
 import { buildCandles } from '../query/candles.ts';
-import type { EngineOptions } from './engine-options.ts';
-import { segmentPrefix, segmentPrefixEnd } from './keys.ts';
 import { vnodeOf } from './vnode-of.ts';
+import { batchOf, damageStoredSegment, tempEngines } from './engine-test-support.ts';
 
 const S = 1e6;
 const T0 = Date.UTC(2024, 0, 2, 1, 30) * 1000; // µs
@@ -33,29 +28,10 @@ function bars(symbol: string, start: number, count: number, stepSec = 1, seed = 
   return { symbol, ts, columns: new Map([['open', open], ['high', high], ['low', low], ['close', close], ['volume', volume]]) };
 }
 
-const batch = (...series: SeriesRows[]): WriteBatch => ({ series, rowCount: series.reduce((n, s) => n + s.ts.length, 0) });
+const batch = batchOf;
 
 describe('Engine', () => {
-  const dirs: string[] = [];
-  const engines: Engine[] = [];
-  afterEach(async () => {
-    for (const e of engines.splice(0)) await e.close().catch(() => {});
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
-
-  async function open(opts: Partial<EngineOptions> = {}, dir?: string): Promise<Engine> {
-    const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'engine-'));
-    if (!dir) dirs.push(dataDir);
-    const e = await Engine.open({ dataDir, workerThreads: 2, idleSealMs: 3_600_000, ...opts });
-    engines.push(e);
-    return e;
-  }
-
-  async function reopen(e: Engine, opts: Partial<EngineOptions> = {}): Promise<Engine> {
-    await e.close();
-    engines.splice(engines.indexOf(e), 1);
-    return open(opts, e.opts.dataDir);
-  }
+  const { open, reopen } = tempEngines('engine');
 
   it('reads back what it wrote, from the head and after sealing and reopening', async () => {
     const e = await open();
@@ -160,14 +136,7 @@ describe('Engine', () => {
     const e = await open();
     await e.write(batch(bars('G', T0, 100)));
     await e.flush();
-    const prefix = segmentPrefix(vnodeOf('G', 1000), 'G');
-    const it = e.kv.iterate({ gte: prefix, lt: segmentPrefixEnd(prefix) });
-    const entry = (await it.next())!;
-    await it.close();
-    const damaged = Buffer.from(entry.value);
-    damaged[Math.floor(damaged.length / 2)] ^= 0x5a;
-    await e.kv.write([{ type: 'put', key: entry.key, value: damaged }]);
-    e.cache?.clear();
+    await damageStoredSegment(e, 'G');
     const err = await e.readRange({ symbol: 'G', start: T0, end: T0 + 100 * S }).catch((x) => x);
     expect(err).toBeInstanceOf(CorruptionError);
     expect(String(err.message)).toContain('G');
