@@ -167,6 +167,10 @@ describe('StockTsdbCluster on a real control plane', () => {
   }, 300_000);
 
   test('a receiving pod killed mid-handoff: it restarts, the rebalance retries and completes (6 nodes)', async () => {
+    // Small steps: the join spans ~100 ring epochs, and about half of each step is its copies
+    // to market-5, so polls see one under way (with 200 per step a fast handoff finished the
+    // join between two polls).
+    cp.kubectl(['patch', 'stsdb/market', '--type=merge', '-p', '{"spec":{"rebalance":{"maxVnodesPerStep":3}}}']);
     cp.kubectl(['scale', 'stsdb/market', '--replicas=6']);
     await waitFor('a pull to market-5 under way', () => {
       const ring = JSON.parse(JSON.parse(cp.kubectl(['get', 'configmap', 'market-placement', '-o', 'json']).stdout).data['ring.json']);
@@ -183,12 +187,20 @@ describe('StockTsdbCluster on a real control plane', () => {
   }, 300_000);
 
   test('scale-down reversed mid-rebalance (6 → 3, then 4 while draining) settles on 4', async () => {
+    const ringDoc = () => JSON.parse(JSON.parse(cp.kubectl(['get', 'configmap', 'market-placement', '-o', 'json']).stdout).data['ring.json']);
+    const before = ringDoc().placement.epoch as number;
+    // Small steps, so the drain spans many ring epochs and is still under way when the scale is
+    // reversed (with 200 per step a fast handoff can finish it between two polls).
+    cp.kubectl(['patch', 'stsdb/market', '--type=merge', '-p', '{"spec":{"rebalance":{"maxVnodesPerStep":10}}}']);
     cp.kubectl(['scale', 'stsdb/market', '--replicas=3']);
+    // Under way: a step was published and the leaving nodes still hold replicas (this holds for
+    // the whole drain, not only while a step's copies run).
     await waitFor('draining under way', () => {
-      const ring = JSON.parse(JSON.parse(cp.kubectl(['get', 'configmap', 'market-placement', '-o', 'json']).stdout).data['ring.json']);
-      return ring.pending.length > 0;
+      const ring = ringDoc();
+      return ring.placement.epoch > before && ring.placement.nodes.length > 3;
     });
     cp.kubectl(['scale', 'stsdb/market', '--replicas=4']);
+    cp.kubectl(['patch', 'stsdb/market', '--type=merge', '-p', '{"spec":{"rebalance":{"maxVnodesPerStep":200}}}']);
     await waitFor('4 replicas settled', () => {
       const c = cluster();
       return c.status?.replicas === 4 && c.status?.phase === 'Running' && runner.running().length === 4;
