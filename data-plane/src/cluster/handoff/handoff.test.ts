@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onErrorHandler, type AppVariables } from '../../http/error-mapping.ts';
 import type { SeriesRows } from '../../model.ts';
 import { Engine } from '../../storage/engine.ts';
+import { engineMetaKey } from '../../storage/keys.ts';
 import { vnodeOf } from '../../storage/vnode-of.ts';
 import { registerHandoffRoutes } from './handoff-routes.ts';
 import { PullJobs } from './pull-jobs.ts';
@@ -25,7 +26,13 @@ function rows(symbol: string, start: number, n: number, seed: number): SeriesRow
 }
 
 /** Serves a Hono app over real loopback HTTP from Node (Vitest's runtime). */
-function serve(app: Hono<any>, breakAfterBytes: { n: number }): Promise<{ server: Server; url: string }> {
+/** Breaks the next export stream after `n` bytes, once `until()` holds (if given). */
+interface Breaker {
+  n: number;
+  until?: () => Promise<boolean>;
+}
+
+function serve(app: Hono<any>, breakAfterBytes: Breaker): Promise<{ server: Server; url: string }> {
   const server = createServer(async (req, res) => {
     const init: RequestInit & { duplex?: string } = { method: req.method, headers: req.headers as Record<string, string> };
     if (req.method !== 'GET' && req.method !== 'HEAD') Object.assign(init, { body: Readable.toWeb(req), duplex: 'half' });
@@ -38,8 +45,14 @@ function serve(app: Hono<any>, breakAfterBytes: { n: number }): Promise<{ server
         // Simulates a source that dies mid-stream once (the receiver must resume, not restart).
         if (breakAfterBytes.n > 0 && sent > breakAfterBytes.n) {
           const keep = chunk.length - (sent - breakAfterBytes.n);
+          const until = breakAfterBytes.until;
           breakAfterBytes.n = 0;
-          res.write(chunk.subarray(0, keep), () => res.destroy());
+          breakAfterBytes.until = undefined;
+          await new Promise<void>((done) => res.write(chunk.subarray(0, keep), () => done()));
+          // Dies only once the receiver got that far (a broken connection may drop bytes the
+          // receiver had not read yet, which would make "resumed, not restarted" a race).
+          for (let k = 0; until && k < 500 && !(await until()); k++) await new Promise((r) => setTimeout(r, 10));
+          res.destroy();
           return;
         }
         res.write(chunk);
@@ -59,7 +72,7 @@ describe('vnode handoff over HTTP (pull, resume, verify)', () => {
   let jobs: PullJobs;
   let srcJobs: PullJobs;
   const urls: string[] = [];
-  const breaker = { n: 0 };
+  const breaker: Breaker = { n: 0 };
 
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) {
@@ -104,7 +117,13 @@ describe('vnode handoff over HTTP (pull, resume, verify)', () => {
     for (const s of inVnode) await src.write({ series: [rows(s, T0, 1500, 1)], rowCount: 1500 });
     for (const s of symbols.slice(0, 40)) await src.write({ series: [rows(s, T0, 50, 2)], rowCount: 50 });
     await src.flush();
-    breaker.n = 15_000; // the first export attempt breaks after ~15 KB, past the first imported batch
+    // The first export attempt breaks after ~15 KB, once the receiver has durably recorded the
+    // last key of an imported batch (what a resumed stream starts after).
+    breaker.n = 15_000;
+    breaker.until = async () => {
+      const p = await dst.kv.get(engineMetaKey(`handoff/${vnode}`));
+      return p !== undefined && p !== null && (JSON.parse(p.toString()) as { after?: string }).after !== undefined;
+    };
     jobs.start(vnode, 'src');
     // Dual writes while the copy runs: newer values for old timestamps and new rows, to both.
     for (const s of inVnode) {
