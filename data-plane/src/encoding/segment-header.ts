@@ -43,12 +43,15 @@ export function readSegmentHeader(bytes: Uint8Array, key?: string): SegmentHeade
 export function readSegmentHeaderPrefix(prefix: Uint8Array, key?: string): SegmentHeader | null {
   if (prefix.length < SEGMENT_HEADER_SIZE) return null;
   if (prefix[0] !== SEGMENT_VERSION) throw new CorruptionError(`unsupported segment version ${prefix[0]}`, key);
-  try {
-    return readFields(new ByteReader(prefix, 1, prefix.length, key), -1);
-  } catch (err) {
-    if (err instanceof CorruptionError && /^truncated /.test(err.message)) return null;
-    throw err;
+  // Field names (u8 length + bytes each) follow the fixed header; all of them must be here.
+  const fieldCount = prefix[2] | (prefix[3] << 8);
+  let end = SEGMENT_HEADER_SIZE;
+  for (let j = 0; j < fieldCount; j++) {
+    if (end >= prefix.length) return null;
+    end += 1 + prefix[end];
   }
+  if (end > prefix.length) return null;
+  return readFields(new ByteReader(prefix, 1, end, key), -1);
 }
 
 function readFields(r: ByteReader, bodyEnd: number): SegmentHeader {

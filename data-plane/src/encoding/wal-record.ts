@@ -49,10 +49,10 @@ export function encodeWalRecord(batch: WriteBatch): Uint8Array {
     p += 6;
     for (const name of s.columns.keys()) p = writeName(out, p, name, utf8Length(name));
     let q = (p + 7) >>> 3; // padding bytes stay 0
-    copyInto(out64, q, s.ts);
+    copyRange(out64, q, s.ts, 0, rows);
     q += rows;
     for (const col of s.columns.values()) {
-      copyInto(out64, q, col);
+      copyRange(out64, q, col, 0, rows);
       q += rows;
     }
     p = q * 8;
@@ -223,12 +223,6 @@ function planRecord(batch: WriteBatch): { size: number; symbolBytes: number[] } 
   if (rows !== batch.rowCount) throw new Error(`BUG: encodeWalRecord: rowCount ${batch.rowCount}, rows ${rows}`);
   if (batch.series.length > 0xffffffff || rows > 0xffffffff) throw new Error('BUG: encodeWalRecord: batch too large');
   return { size: size + 4, symbolBytes };
-}
-
-function copyInto(out64: Float64Array, q: number, a: Float64Array): void {
-  const n = a.length;
-  if (n < SMALL_COPY) for (let i = 0; i < n; i++) out64[q + i] = a[i];
-  else out64.set(a, q);
 }
 
 function copyRange(out64: Float64Array, q: number, src: Float64Array, from: number, n: number): void {

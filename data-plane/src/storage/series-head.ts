@@ -38,7 +38,7 @@ export class SeriesHead {
     if (n === 0) return;
     const at = this.length;
     this.ensureCapacity(at + n);
-    copyRows(this.ts, at, rows.ts, n);
+    copyFrom(this.ts, at, rows.ts, 0, n);
     // Batches mostly repeat the head's field order, so field k is tried at index k first.
     let k = 0;
     let inOrder = true;
@@ -46,7 +46,7 @@ export class SeriesHead {
       let f = k < this.fields.length && this.fields[k] === name ? k : this.fields.indexOf(name);
       if (f < 0) f = this.addField(name);
       if (f !== k) inOrder = false;
-      copyRows(this.columns[f], at, col, n);
+      copyFrom(this.columns[f], at, col, 0, n);
       k++;
     }
     // Fields this batch lacks are absent (NaN) in its rows.
@@ -134,15 +134,6 @@ export class SeriesHead {
 
 /** Below this many values a JS loop beats a native `set` call (its fixed cost dominates). */
 const SMALL_COPY = 32;
-
-/** dst[at..at+n) = src[0..n) (src may be longer than n). */
-function copyRows(dst: Float64Array, at: number, src: Float64Array, n: number): void {
-  if (n < SMALL_COPY) {
-    for (let i = 0; i < n; i++) dst[at + i] = src[i];
-  } else {
-    dst.set(src.length === n ? src : src.subarray(0, n), at);
-  }
-}
 
 /** dst[at..at+n) = src[from..from+n). */
 function copyFrom(dst: Float64Array, at: number, src: Float64Array, from: number, n: number): void {

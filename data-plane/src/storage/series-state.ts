@@ -40,7 +40,7 @@ export class SeriesState {
     for (const [name, col] of rows.columns) {
       const known = this.fieldTypes.get(name);
       if (known === 'float') continue;
-      const type: FieldType = allIntegral(col) ? 'int' : 'float';
+      const type: FieldType = allIntegralIn(col, 0, col.length) ? 'int' : 'float';
       if (known !== type && !(known === 'int' && type === 'int')) {
         this.fieldTypes.set(name, known === undefined ? type : 'float');
         this.metaDirty = true;
@@ -89,18 +89,10 @@ export class SeriesState {
   }
 }
 
+/** Every present value of col[a, b) is an integer (NaN = absent: says nothing about the type). */
 function allIntegralIn(col: Float64Array, a: number, b: number): boolean {
   for (let i = a; i < b; i++) {
     const v = col[i];
-    if (v === v && !Number.isInteger(v)) return false;
-  }
-  return true;
-}
-
-function allIntegral(col: Float64Array): boolean {
-  for (let i = 0; i < col.length; i++) {
-    const v = col[i];
-    // NaN = absent: says nothing about the type.
     if (v === v && !Number.isInteger(v)) return false;
   }
   return true;
