@@ -5,7 +5,8 @@ import { CorruptionError } from '../errors.ts';
 import type { SeriesRows } from '../model.ts';
 import { hash32 } from './checksum.ts';
 import { SEGMENT_HEADER_SIZE, SEGMENT_VERSION } from './column-encoding.ts';
-import { decodeSegment, encodeSegment, readSegmentSummary, type SegmentInput } from './segment-codec.ts';
+import { decodeSegment, decodeSegmentTransient, encodeSegment, readSegmentSummary, type SegmentInput } from './segment-codec.ts';
+import { Float64Scratch } from './scratch.ts';
 import { inspectSegment } from './segment-inspect.ts';
 import { segmentInput, SPECIAL_VALUES } from './testing/arbitraries.ts';
 import { firstDifference, fromHex, toHex } from './testing/float-bits.ts';
@@ -92,6 +93,22 @@ describe('encodeSegment() / decodeSegment()', () => {
     ['a non-ASCII field name', { ts: seconds(0, 1), fields: ['价格'], values: [Float64Array.from([1, 2])], blockSizeUs: 30e6 }],
   ])('round-trips %s', (_, input) => {
     expectRoundTrip(input);
+  });
+
+  it('decodes into caller scratch space the same rows as into a fresh buffer, reusing the space', () => {
+    const scratch = new Float64Scratch();
+    const big = fromSeries(generateBars({ symbols: ['A'], start: T0, count: 3000, stepSec: 1, seed: 5 })[0]);
+    const small = fromSeries(generateBars({ symbols: ['B'], start: T0, count: 40, stepSec: 1, seed: 6 })[0]);
+    for (const input of [big, small, big]) {
+      const bytes = encodeSegment(input);
+      const fresh = decodeSegment(bytes, 'k');
+      const got = decodeSegmentTransient(bytes, 'k', scratch);
+      expect(got.fields).toEqual(fresh.fields);
+      expect(firstDifference(got.ts, fresh.ts)).toBe(-1);
+      got.values.forEach((col, j) => expect(firstDifference(col, fresh.values[j])).toBe(-1));
+      // views of the scratch buffer, not a fresh one
+      expect(got.ts.buffer).toBe(scratch.get(1).buffer);
+    }
   });
 
   it('round-trips a segment bigger than the scratch buffers keep (250 000 rows)', () => {

@@ -4,5 +4,5 @@
  * Node 20 and Bun.
  */
 export { encodeSegment, encodeSegmentInto, type SegmentInput } from './segment-encoder.ts';
-export { decodeSegment, type DecodedSegment } from './segment-decoder.ts';
+export { decodeSegment, decodeSegmentTransient, type DecodedSegment } from './segment-decoder.ts';
 export { readSegmentSummary, type SegmentSummary } from './segment-summary.ts';

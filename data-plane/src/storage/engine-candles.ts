@@ -6,7 +6,8 @@ import type { Engine } from './engine.ts';
 import type { KvEntry, KvIterator } from './kv-store.ts';
 import { cacheKey, keyName } from './segment-reader.ts';
 import { segmentKeyTs } from './keys.ts';
-import { decodeSegmentValue } from './segment-value.ts';
+import { Float64Scratch } from '../encoding/scratch.ts';
+import { decodeSegmentValue, decodeSegmentValueTransient } from './segment-value.ts';
 import { emptyRows, mergeLayers, sliceRows, type SortedRows } from './sorted-rows.ts';
 
 /** A query's uncached segments below this count are a point read: decoded rows are cached.
@@ -19,6 +20,8 @@ const KEEP_ROWS_BELOW = 8;
 const INLINE_DECODE_MAX = 2;
 /** Stored bytes per worker task at most (~0.5M rows, ~15 ms of decoding). */
 const MAX_TASK_BYTES = 1 << 20;
+/** Rows of inline decodes that are aggregated at once and not kept (decodeInline). */
+const transientRows = new Float64Scratch();
 
 /**
  * Candles of one series. Calls made in the same tick are served together, as one batch (the
@@ -143,13 +146,23 @@ function classify(engine: Engine, j: Job): void {
   }
 }
 
-/** Decodes a job's few uncached segments on this thread and caches them. */
+/**
+ * Decodes a job's few uncached segments on this thread. A segment read before is decoded into
+ * its own buffer and cached; one read for the first time is decoded into scratch space and
+ * aggregated right away (no allocation for the garbage collector to pause on; see
+ * SegmentReader.admit).
+ */
 function decodeInline(engine: Engine, j: Job): void {
   try {
     for (const e of j.remote) {
-      const rows = decodeSegmentValue(e.value, keyName(e.key));
-      engine.reader.remember(e, rows);
-      j.local.push(rows);
+      if (engine.reader.admit(e)) {
+        const rows = decodeSegmentValue(e.value, keyName(e.key));
+        engine.reader.remember(e, rows);
+        j.local.push(rows);
+      } else {
+        const rows = decodeSegmentValueTransient(e.value, keyName(e.key), transientRows);
+        j.parts.push(partialCandlesOfSlices([{ symbol: j.q.symbol, ...rows }], j.q));
+      }
     }
     j.remote = [];
   } catch (err) {

@@ -11,6 +11,8 @@ import type { SortedRows } from './sorted-rows.ts';
 const INLINE_DECODE_MAX = 1;
 /** Segments per worker decode task. */
 const DECODE_TASK_SIZE = 32;
+/** Keys remembered as read once (admission filter); past this the memory starts over. */
+const SEEN_ONCE_MAX = 1 << 16;
 
 /**
  * Reads and decodes stored segments of one series, through the decoded-segment cache.
@@ -18,6 +20,8 @@ const DECODE_TASK_SIZE = 32;
  * older snapshot never gets rows decoded from a newer value of the same key.
  */
 export class SegmentReader {
+  private seenOnce = new Set<string>();
+
   constructor(
     private readonly kv: KvStore,
     private readonly cache: ByteLruCache<string, SortedRows> | null,
@@ -30,7 +34,12 @@ export class SegmentReader {
     return this.kv.iterate({ gte: segmentKey(prefix, start), lt: segmentPrefixEnd(prefix) });
   }
 
-  /** Stored entries from `it` up to the first segment that ends at or after `end`. */
+  /**
+   * Stored entries from `it` up to the first segment that ends at or after `end`. The cursor is
+   * closed without waiting: closing is one more trip through the storage thread pool, and on a
+   * busy machine each such trip can wait milliseconds for a core (it was the largest part of
+   * a symbol-day query's p99).
+   */
   async collect(it: KvIterator, end: number): Promise<KvEntry[]> {
     const out: KvEntry[] = [];
     try {
@@ -40,7 +49,7 @@ export class SegmentReader {
         if (segmentKeyTs(e.key) >= end - 1) break;
       }
     } finally {
-      await it.close();
+      it.close().catch(() => {}); // a failed close leaves nothing to clean up here
     }
     return out;
   }
@@ -88,6 +97,20 @@ export class SegmentReader {
   forgetPrefix(prefix: Uint8Array): void {
     const p = Buffer.from(prefix.buffer, prefix.byteOffset, prefix.byteLength).toString('latin1');
     this.cache?.deleteWhere((k: string) => k.startsWith(p));
+  }
+
+  /**
+   * Admission for rows a caller would decode only to cache them: true on a segment's second
+   * read (a "doorkeeper", as TinyLFU has), so one-off reads (screens over many symbols, the
+   * first look at a series) neither evict hot segments nor allocate decoded rows to keep.
+   */
+  admit(entry: { key: Uint8Array; value: Uint8Array }): boolean {
+    if (!this.cache) return false;
+    const k = cacheKey(entry);
+    if (this.seenOnce.delete(k)) return true;
+    if (this.seenOnce.size >= SEEN_ONCE_MAX) this.seenOnce = new Set();
+    this.seenOnce.add(k);
+    return false;
   }
 
   /** Puts decoded rows in the cache for this exact stored value. */

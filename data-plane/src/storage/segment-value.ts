@@ -1,5 +1,6 @@
 import { compressSync, uncompressSync } from 'lz4-napi';
-import { decodeSegment, encodeSegment, type SegmentSummary } from '../encoding/segment-codec.ts';
+import { decodeSegment, decodeSegmentTransient, encodeSegment, type SegmentSummary } from '../encoding/segment-codec.ts';
+import type { Float64Scratch } from '../encoding/scratch.ts';
 import { openValue, unwrapValue, wrapValue } from '../encoding/envelope.ts';
 import { lz4BlockPrefix } from '../encoding/lz4-prefix.ts';
 import { readSegmentHeaderPrefix } from '../encoding/segment-header.ts';
@@ -21,6 +22,14 @@ export function decodeSegmentValue(value: Uint8Array, key: string): SortedRows {
   const { kind, payload } = unwrapValue(value, key, unlz4);
   if (kind !== 'segment') throw new CorruptionError(`expected a segment value, found ${String(kind)}`, key);
   const seg = decodeSegment(payload, key);
+  return { ts: seg.ts, fields: seg.fields, values: seg.values };
+}
+
+/** decodeSegmentValue into `scratch`: views valid until its next use (decodeSegmentTransient). */
+export function decodeSegmentValueTransient(value: Uint8Array, key: string, scratch: Float64Scratch): SortedRows {
+  const { kind, payload } = unwrapValue(value, key, unlz4);
+  if (kind !== 'segment') throw new CorruptionError(`expected a segment value, found ${String(kind)}`, key);
+  const seg = decodeSegmentTransient(payload, key, scratch);
   return { ts: seg.ts, fields: seg.fields, values: seg.values };
 }
 
