@@ -65,7 +65,9 @@ export class VnodeStore {
     let rows = 0;
     let checksum = 0;
     const merge = async (st: SeriesState, symbol: string, e: KvEntry) => {
-      const [decoded] = await this.host.reader.decodeAll([e]);
+      // Its own copy: an imported value may be a view into a larger stream chunk
+      // (readSnapshot), which a worker task would clone whole, or detach if it moved it.
+      const [decoded] = await this.host.reader.decodeAll([{ key: e.key, value: Buffer.from(e.value) }]);
       await this.host.sealer.importRows(st, decoded);
       rows += decoded.ts.length;
       checksum = (checksum + rowsChecksum(symbol, decoded)) >>> 0;
