@@ -162,7 +162,9 @@ export class RebalanceDriver {
   /**
    * Starts every pull of the step, one call per receiver and source (each receiver streams a
    * source's vnodes together), and waits until all are done (throws if one fails). Polls each
-   * receiver once per round, soon at first and then every `pollMs`.
+   * receiver once per round, the wait a quarter of the time spent so far (10 ms at first, at
+   * most `pollMs`): a finished step is seen within ~25% of its copy time. (Doubling waits from
+   * 20 ms saw a 150 ms copy only at 300 ms, about a third of every short step's time.)
    */
   private async copy(moves: VnodeMove[], current: Placement, members: RingMember[]): Promise<void> {
     const byId = new Map(members.map((m) => [m.id, m]));
@@ -175,8 +177,9 @@ export class RebalanceDriver {
     }
     await Promise.all([...calls.values()].map((c) => this.admin.startPulls(c.to, c.from, c.vnodes)));
     const bytes = new Map<string, number>();
-    for (let open = moves, wait = Math.min(20, this.opts.pollMs); open.length; wait = Math.min(wait * 2, this.opts.pollMs)) {
-      await sleep(wait);
+    const t0 = Date.now();
+    for (let open = moves; open.length; ) {
+      await sleep(Math.min(this.opts.pollMs, Math.max(10, (Date.now() - t0) / 4)));
       const receivers = [...new Set(open.map((m) => m.to))];
       const states = await Promise.all(receivers.map((to) => this.admin.pullStates(byId.get(to)!, open.filter((m) => m.to === to).map((m) => m.vnode))));
       const stateOf = new Map(receivers.map((to, i) => [to, states[i]]));
