@@ -8,7 +8,7 @@ import { generateBars, tradingDays, mulberry32, type BarColumns } from './gen-ba
 import { jsonBodies, lineProtocolBodies, referenceCandles, type Body, type Candle, type Precision } from './lp-body.ts';
 import { type IngestResult, type Percentiles, percentiles, sendAll, timedRequest } from './load.ts';
 import { processRss } from './peers/proc.ts';
-import type { Range, Target } from './peers/target.ts';
+import type { HttpRequestSpec, Range, Target } from './peers/target.ts';
 import { StockTsdbTarget } from './peers/stock-tsdb.ts';
 
 /** Settings of one http-suite run. */
@@ -27,6 +27,8 @@ export interface HttpSuiteConfig {
   keep: boolean;
   /** LP ingest repetitions per target, each into a fresh instance; the median is reported. */
   repeat: number;
+  /** rows written untimed into every instance before its timed ingest (0 = none) */
+  warmupRows: number;
 }
 
 /** Everything measured for one target. */
@@ -60,6 +62,8 @@ export interface Workload {
   cols: BarColumns;
   lp: Body[];
   json: Body[];
+  /** untimed warm-up writes: the same symbols a week before the timed data (never in the query range) */
+  warmup: { rows: number; day: string; lp: Body[]; json: Body[] } | null;
   range: Range;
   barsPerSymbol: number;
   rowsPerSymbolDay: number;
@@ -81,7 +85,31 @@ export function buildWorkload(cfg: HttpSuiteConfig): Workload {
   for (let r = 0; r < cols.count; r += cols.symbols.length) {
     if (cols.timestampSec[r] >= range.start && cols.timestampSec[r] < range.end) rowsPerSymbolDay++;
   }
-  return { cols, lp, json, range, barsPerSymbol, rowsPerSymbolDay, generateSec: (performance.now() - t0) / 1000 };
+  return { cols, lp, json, warmup: buildWarmup(cfg), range, barsPerSymbol, rowsPerSymbolDay, generateSec: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Warm-up bodies: `warmupRows` bars of the same symbols a week before `start` (other seed), in
+ * requests like the timed ones. Writing them first, untimed, into every instance measures the
+ * steady state (JIT-compiled code, grown buffers) that a long bulk load runs in, rather than the
+ * first seconds after a start.
+ */
+function buildWarmup(cfg: HttpSuiteConfig): Workload['warmup'] {
+  if (cfg.warmupRows <= 0) return null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(cfg.start);
+  if (!m) throw new Error(`start must be YYYY-MM-DD, got ${cfg.start}`);
+  const day = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]) - 7 * 86_400_000).toISOString().slice(0, 10);
+  const cols = generateBars({ symbols: cfg.symbols, start: day, count: Math.ceil(cfg.warmupRows / cfg.symbols), stepSec: 1, seed: cfg.seed + 1000 });
+  const lp = lineProtocolBodies(cols, { rowsPerRequest: cfg.rowsPerRequest, precision: cfg.precision });
+  const json = cfg.json ? jsonBodies(cols, { rowsPerRequest: cfg.rowsPerRequest }) : [];
+  return { rows: cols.count, day, lp, json };
+}
+
+/** Sends the warm-up bodies (untimed), when there are any. */
+async function warmUp(t: Target, bodies: Body[] | undefined, spec: HttpRequestSpec, clients: number): Promise<void> {
+  if (!bodies?.length) return;
+  const r = await sendAll(bodies, spec, { clients, serverPid: t.pid });
+  log(`${t.name}: warm-up ${fmtRate(r.rows)} rows (untimed: ${fmtRate(r.rowsPerSec)} rows/s)`);
 }
 
 /** Runs the suite against every target, one after another. */
@@ -92,6 +120,7 @@ export async function runHttpSuite(cfg: HttpSuiteConfig, w: Workload, targets: T
 }
 
 async function runTarget(cfg: HttpSuiteConfig, w: Workload, t: Target): Promise<TargetResult> {
+  const storedRows = w.cols.count + (w.warmup?.rows ?? 0);
   const res: TargetResult = { name: t.name, version: t.version, queryDoc: t.queryDoc, loadBefore: loadavg() };
   try {
     log(`${t.name}: starting`);
@@ -105,6 +134,7 @@ async function runTarget(cfg: HttpSuiteConfig, w: Workload, t: Target): Promise<
         if (!cfg.keep) t.cleanup();
         await t.start();
       }
+      await warmUp(t, w.warmup?.lp, t.lineProtocolWrite(cfg.precision), cfg.clients);
       log(`${t.name} ${t.version}: ingesting ${w.cols.count} rows as line protocol${cfg.repeat > 1 ? ` (run ${rep + 1}/${cfg.repeat})` : ''}`);
       const r = await sendAll(w.lp, t.lineProtocolWrite(cfg.precision), { clients: cfg.clients, serverPid: t.pid });
       log(`${t.name}: ${fmtRate(r.rowsPerSec)} rows/s (client CPU ${r.clientCpuSec.toFixed(1)} s, server CPU ${r.serverCpuSec.toFixed(1)} s)`);
@@ -116,7 +146,7 @@ async function runTarget(cfg: HttpSuiteConfig, w: Workload, t: Target): Promise<
     res.rssAfterIngest = processRss(t.pid).rss;
     res.settle = await t.settle();
     const disk = await t.diskUsage();
-    res.disk = { ...disk, bytesPerRow: disk.bytes / w.cols.count, bytesAfterStop: NaN };
+    res.disk = { ...disk, bytesPerRow: disk.bytes / storedRows, bytesAfterStop: NaN };
     log(`${t.name}: ${res.settle}; ${(disk.bytes / 2 ** 20).toFixed(1)} MiB = ${res.disk.bytesPerRow.toFixed(2)} B/row`);
     res.check = await checkCandles(t, w);
     log(`${t.name}: check ${res.check}`);
@@ -126,7 +156,7 @@ async function runTarget(cfg: HttpSuiteConfig, w: Workload, t: Target): Promise<
     if (t.reopen) {
       // Restart on the same data: proves it survives a clean restart and lets RocksDB flush its WAL.
       const first = await t.reopen();
-      res.stopNote = `first clean shutdown ${mib(first)} (${(first / w.cols.count).toFixed(2)} B/row); check after reopen: ${await checkCandles(t, w)}`;
+      res.stopNote = `first clean shutdown ${mib(first)} (${(first / storedRows).toFixed(2)} B/row); check after reopen: ${await checkCandles(t, w)}`;
       log(`${t.name}: ${res.stopNote}`);
     }
   } catch (e) {
@@ -139,11 +169,11 @@ async function runTarget(cfg: HttpSuiteConfig, w: Workload, t: Target): Promise<
     }
   } finally {
     const st = await t.stop().catch(() => ({ bytesAfterStop: NaN, graceful: false }));
-    if (res.stopNote && res.disk) res.stopNote += `, after reopen + shutdown ${mib(st.bytesAfterStop)} (${(st.bytesAfterStop / w.cols.count).toFixed(2)} B/row)`;
+    if (res.stopNote && res.disk) res.stopNote += `, after reopen + shutdown ${mib(st.bytesAfterStop)} (${(st.bytesAfterStop / storedRows).toFixed(2)} B/row)`;
     if (res.disk) {
       res.disk.bytesAfterStop = st.bytesAfterStop;
       if (t.diskAfterStop && Number.isFinite(st.bytesAfterStop)) {
-        res.disk = { ...res.disk, liveBytes: res.disk.bytes, bytes: st.bytesAfterStop, bytesPerRow: st.bytesAfterStop / w.cols.count };
+        res.disk = { ...res.disk, liveBytes: res.disk.bytes, bytes: st.bytesAfterStop, bytesPerRow: st.bytesAfterStop / storedRows };
       }
     }
     if (!cfg.keep) t.cleanup();
@@ -164,6 +194,7 @@ async function jsonIngest(cfg: HttpSuiteConfig, w: Workload, t: StockTsdbTarget,
         if (!cfg.keep) t.cleanup();
         await t.start();
       }
+      await warmUp(t, w.warmup?.json, t.jsonWrite(), cfg.clients);
       const r = await sendAll(w.json, t.jsonWrite(), { clients: cfg.clients, serverPid: t.pid });
       log(`${t.name}: JSON ${fmtRate(r.rowsPerSec)} rows/s`);
       runs.push(r);

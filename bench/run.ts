@@ -22,6 +22,9 @@
  *   --repeat N            ingest N times per target, each into a fresh instance; report the
  *                         median run (default 1; the machine is shared, so 3 is better)
  *   --keep                keep the targets' temp data folders
+ *   --warmup-rows N       rows written untimed into every instance before its timed ingest (the
+ *                         same symbols a week earlier, same request size and clients; default 0):
+ *                         steady state (JIT-compiled code, grown buffers) instead of a cold start
  */
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
@@ -102,6 +105,7 @@ async function httpSuite(args: string[]): Promise<number> {
       label: { type: 'string', default: '' },
       keep: { type: 'boolean', default: false },
       repeat: { type: 'string', default: '1' },
+      'warmup-rows': { type: 'string', default: '0' },
     },
     strict: true,
   });
@@ -127,6 +131,7 @@ async function httpSuite(args: string[]): Promise<number> {
     json: !v['no-json'] && names.includes('stock-tsdb'),
     keep: v.keep!,
     repeat: Math.max(1, Number(v.repeat)),
+    warmupRows: Math.max(0, Number(v['warmup-rows'])),
   };
   const command = `npm run bench -- http ${args.map(shellQuote).join(' ')}`.trim();
   const machine = machineInfo();
@@ -144,7 +149,7 @@ async function httpSuite(args: string[]): Promise<number> {
   const date = new Date().toISOString();
   const table = resultsTable(results);
   const ratios = ratioTable(results);
-  const data = `${w.cols.count} rows = ${cfg.symbols} symbols × ${w.barsPerSymbol} one-second bars from ${cfg.start} 09:30 Asia/Shanghai (trading hours only; ${w.rowsPerSymbolDay} rows per symbol-day), ${w.lp.length} requests of ${cfg.rowsPerRequest} rows (time-major: every symbol's bar for a second, then the next second), ${cfg.clients} requests in flight, ${cfg.repeat > 1 ? `ingest repeated ${cfg.repeat}× into fresh instances (median shown), ` : ''} line protocol precision=${cfg.precision} (${(lpMiB * 2 ** 20 / w.cols.count).toFixed(0)} B/row on the wire); queries over [${new Date(w.range.start * 1000).toISOString()}, ${new Date(w.range.end * 1000).toISOString()}) = the first trading day in Asia/Shanghai, ${cfg.querySamples} symbol-day samples and ${cfg.batchSamples} batch samples of ${cfg.batchSymbols} symbols, one at a time after ${WARMUP_QUERIES}+1 warm-up queries on other symbols.`;
+  const data = `${w.cols.count} rows = ${cfg.symbols} symbols × ${w.barsPerSymbol} one-second bars from ${cfg.start} 09:30 Asia/Shanghai (trading hours only; ${w.rowsPerSymbolDay} rows per symbol-day), ${w.lp.length} requests of ${cfg.rowsPerRequest} rows (time-major: every symbol's bar for a second, then the next second), ${cfg.clients} requests in flight, ${cfg.repeat > 1 ? `ingest repeated ${cfg.repeat}× into fresh instances (median shown), ` : ''}${w.warmup ? `each instance first took an untimed warm-up of ${w.warmup.rows} rows (the same symbols on ${w.warmup.day}, same request size and clients; disk B/row counts them too), ` : 'each instance cold (no warm-up writes), '} line protocol precision=${cfg.precision} (${(lpMiB * 2 ** 20 / w.cols.count).toFixed(0)} B/row on the wire); queries over [${new Date(w.range.start * 1000).toISOString()}, ${new Date(w.range.end * 1000).toISOString()}) = the first trading day in Asia/Shanghai, ${cfg.querySamples} symbol-day samples and ${cfg.batchSamples} batch samples of ${cfg.batchSymbols} symbols, one at a time after ${WARMUP_QUERIES}+1 warm-up queries on other symbols.`;
   const section = [
     `## ${date.slice(0, 16).replace('T', ' ')} UTC — http suite${v.label ? ` — ${v.label}` : ''}${names.includes('stock-tsdb') ? '' : ' — PEERS ONLY (our server not running yet)'}`,
     '',
