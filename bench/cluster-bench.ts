@@ -7,7 +7,9 @@
  *   2. 3 nodes (127.0.0.11–13) with Consul membership, RF 2, consistency quorum: the same ingest
  *      with each request sent to the next node in turn (every node coordinates a third), then the
  *      two candle queries through the coordinators in turn;
- *   3. handoff while writing: a paced writer and a reader run through nodes 1–3, nodes 4–5 join
+ *   3. handoff while writing (after loading --history-rows of older data, so the change has
+ *      enough bytes to move that bandwidth, not per-step latency, decides the window): a paced
+ *      writer and a reader run through nodes 1–3, nodes 4–5 join
  *      (127.0.0.14–15), and we time from the first ring change to a settled, balanced ring: vnode
  *      replicas moved/s and MB/s (the copy jobs' bytes from GET /admin/handoff on every node);
  *      failed writes and reads are counted; then every acknowledged row (ingest + handoff writes)
@@ -27,6 +29,8 @@
  *   --query-samples N    symbol-day queries (default 100)   --batch-samples N (default 20)
  *   --grow N             nodes added in phase 3 (default 2: 3 → 5)
  *   --write-rate N       rows/s written during the handoff (default 10000)
+ *   --history-rows N     rows of older trading days loaded through node-1..3 before the handoff
+ *                        (1000 symbols, 2M-row days; default 0), verified through node-4 after it
  *   --max-moves N        cluster.rebalance_max_moves (default 64, the config default)
  *   --node-workers N     performance.worker_threads of the cluster nodes (default 0: one per core,
  *                        as the standalone baseline; 1 suits three nodes sharing two cores)
@@ -51,10 +55,10 @@ import { ConsulClient } from '../data-plane/src/cluster/consul-client.ts';
 import { vnodeOf } from '../data-plane/src/storage/vnode-of.ts';
 import { BenchNode, machineBusySec, movedReplicas, readCpuProfile, ringSettled, unionSec, type ClusterSettings, type HandoffJob, type RingAnswer } from './cluster-nodes.ts';
 import {
-  HANDOFF_DAY, HANDOFF_ROWS_PER_REQUEST, START_DAY, VNODES, details, f2, mib, renderSection, renderTables,
+  HANDOFF_DAY, HANDOFF_ROWS_PER_REQUEST, HISTORY_DAY, HISTORY_ROWS_PER_DAY, START_DAY, VNODES, details, f2, mib, renderSection, renderTables,
   type Config, type CpuSplit, type FatCopy, type HandoffResult, type QueryTimes, type Results,
 } from './cluster-report.ts';
-import { backgroundReader, batchQuery, pacedWriter, sendSpread, symbolDayQuery, verifyAcked } from './cluster-load.ts';
+import { backgroundReader, batchQuery, pacedWriter, sendSpread, symbolDayQuery, verifyAcked, type VerifyResult } from './cluster-load.ts';
 
 const BENCH_DIR = import.meta.dir;
 const log = (msg: string) => console.error(`[cluster] ${msg}`);
@@ -92,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
       'batch-samples': { type: 'string', default: '20' },
       grow: { type: 'string', default: '2' },
       'write-rate': { type: 'string', default: '10000' },
+      'history-rows': { type: 'string', default: '0' },
       'max-moves': { type: 'string', default: '64' },
       'node-workers': { type: 'string', default: '0' },
       'fat-rows': { type: 'string' },
@@ -112,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
     batchSamples: Number(v['batch-samples']),
     grow: Number(v.grow),
     writeRate: Number(v['write-rate']),
+    historyRows: Number(v['history-rows']),
     maxMoves: Number(v['max-moves']),
     nodeWorkers: Number(v['node-workers']),
     fatRows: Number(v['fat-rows'] ?? (v.quick ? 1_000_000 : 3_000_000)),
@@ -164,6 +170,7 @@ async function main(argv: string[]): Promise<number> {
     const pids = () => ({ ...Object.fromEntries(nodes.map((n) => [n.id, n.pid])), consul: consul!.proc.pid ?? 0 });
     const ackedIngest = await clusterIngest(cfg, { lp, cols, range, order, nodes, settings, pids }, res);
     if (cfg.profile) throw new ProfileDone();
+    const history = await loadHistory(cfg, { nodes, settings, pids }, res);
     await handoff(cfg, { poolBodies, nodes, settings, pids, order, range }, res);
     res.verify = [];
     const verifyRange: Range = { start: range.start, end: tradingDays(HANDOFF_DAY, 1)[0] + 86400 };
@@ -176,6 +183,7 @@ async function main(argv: string[]): Promise<number> {
       log(`${n.id}: ${r.expected} rows expected, ${r.missing} missing, ${r.wrong} wrong (${r.sec.toFixed(1)} s)${r.examples.length ? `; e.g. ${r.examples.join('; ')}` : ''}`);
       res.verify.push({ node: n.id, r });
     }
+    if (history.length) res.history!.verify = await verifyHistory(cfg, history, nodes[3]);
     res.disk = Object.fromEntries(nodes.map((n) => [n.id, n.dataBytes()]));
     if (cfg.fatRows > 0) res.fat = await fatVnodeCopy(cfg, nodes);
   } catch (e) {
@@ -295,6 +303,62 @@ async function clusterIngest(cfg: Config, c: ClusterCtx & { lp: Body[]; cols: Ba
   log(`cluster: symbol-day p50 ${queries.symbolDayMs.p50.toFixed(2)} ms p99 ${queries.symbolDayMs.p99.toFixed(2)} ms; batch p50 ${queries.batchMs.p50.toFixed(1)} ms p99 ${queries.batchMs.p99.toFixed(1)} ms; ${queries.check}`);
   res.cluster = { ingest, cpu: split, queries, hintsStored, unacked, ringSec, load };
   return acked;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 2b: older data, so the handoff has bytes to move
+
+/** One loaded day of history: what regenerates its rows (for the check) and which bodies were acknowledged. */
+interface HistoryDay {
+  start: string;
+  bars: number;
+  seed: number;
+  acked: Uint8Array;
+}
+
+/**
+ * Loads `cfg.historyRows` rows of older trading days (from HISTORY_DAY, one day of `bars` bars per
+ * symbol at a time, generated and sent one day at a time to bound memory) through node-1..3.
+ */
+async function loadHistory(cfg: Config, c: ClusterCtx, res: Results): Promise<HistoryDay[]> {
+  if (cfg.historyRows <= 0) return [];
+  const bars = Math.min(14_400, Math.ceil(HISTORY_ROWS_PER_DAY / cfg.symbols));
+  const days = tradingDays(HISTORY_DAY, Math.ceil(cfg.historyRows / (bars * cfg.symbols)));
+  const out: HistoryDay[] = [];
+  const t0 = performance.now();
+  let rows = 0;
+  let failed = 0;
+  for (const [k, midnight] of days.entries()) {
+    const start = new Date((midnight + 8 * 3600) * 1000).toISOString().slice(0, 10);
+    const seed = cfg.seed + 100 + k;
+    const cols = generateBars({ symbols: cfg.symbols, start, count: bars, stepSec: 1, seed });
+    const r = await sendSpread(lineProtocolBodies(cols, { rowsPerRequest: cfg.rowsPerRequest, precision: 'ns' }), c.nodes.slice(0, 3).map((n) => `${n.url}/write?precision=ns`), cfg.clients);
+    if (r.failed) res.errors.push(`history ${start}: ${r.failed} failed requests (${r.firstError})`);
+    rows += r.rows;
+    failed += r.failed;
+    out.push({ start, bars, seed, acked: r.acked });
+  }
+  const sec = (performance.now() - t0) / 1000;
+  res.history = { rows, days: out.length, failed, sec };
+  log(`history: ${rows} rows over ${out.length} trading days from ${HISTORY_DAY} in ${sec.toFixed(1)} s (${fmtRate(rows / sec)} rows/s, ${failed} failed requests)`);
+  return out;
+}
+
+/** Reads every acknowledged history row back through `node`, one day at a time. */
+async function verifyHistory(cfg: Config, days: HistoryDay[], node: BenchNode): Promise<VerifyResult> {
+  const sum: VerifyResult = { expected: 0, missing: 0, wrong: 0, examples: [], sec: 0 };
+  for (const d of days) {
+    const cols = generateBars({ symbols: cfg.symbols, start: d.start, count: d.bars, stepSec: 1, seed: d.seed });
+    const day = tradingDays(d.start, 1)[0];
+    const r = await verifyAcked(node.url, [{ cols, rowsPerBody: cfg.rowsPerRequest, acked: d.acked }], { start: day, end: day + 86400 });
+    sum.expected += r.expected;
+    sum.missing += r.missing;
+    sum.wrong += r.wrong;
+    sum.sec += r.sec;
+    sum.examples.push(...r.examples.slice(0, 3 - sum.examples.length));
+  }
+  log(`history via ${node.id}: ${sum.expected} rows expected, ${sum.missing} missing, ${sum.wrong} wrong (${sum.sec.toFixed(1)} s)${sum.examples.length ? `; e.g. ${sum.examples.join('; ')}` : ''}`);
+  return sum;
 }
 
 // ---------------------------------------------------------------------------------------------

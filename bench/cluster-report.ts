@@ -13,6 +13,9 @@ import type { SpreadResult, VerifyResult } from './cluster-load.ts';
 export const START_DAY = '2024-01-02';
 export const HANDOFF_DAY = '2024-02-01';
 export const HANDOFF_ROWS_PER_REQUEST = 2000;
+/** --history-rows are older trading days from this one, HISTORY_ROWS_PER_DAY rows a day. */
+export const HISTORY_DAY = '2023-06-01';
+export const HISTORY_ROWS_PER_DAY = 2_000_000;
 /** storage.vnodes of every node (the config default, as in the original doc). */
 export const VNODES = 1000;
 
@@ -26,6 +29,8 @@ export interface Config {
   batchSamples: number;
   grow: number;
   writeRate: number;
+  /** rows of older days loaded before the handoff (0 = none) */
+  historyRows: number;
   maxMoves: number;
   /** performance.worker_threads of the cluster nodes (0 = one per core) */
   nodeWorkers: number;
@@ -53,6 +58,7 @@ export interface QueryTimes {
 export interface Results {
   standalone?: { ingest: { rowsPerSec: number; wallSec: number; rows: number; serverCpuSec: number; clientCpuSec: number; requestMs: Percentiles }; cpu: CpuSplit; queries: QueryTimes; load: string };
   cluster?: { ingest: Omit<SpreadResult, 'acked'>; cpu: CpuSplit; queries?: QueryTimes; hintsStored: number; unacked: number; ringSec: number; load: string };
+  history?: { rows: number; days: number; failed: number; sec: number; verify?: VerifyResult };
   handoff?: HandoffResult;
   verify?: { node: string; r: VerifyResult }[];
   disk?: Record<string, number>;
@@ -138,7 +144,9 @@ export function renderTables(cfg: Config, res: Results): string {
     out.push('|---|---|---|---|---|---|---|---|---|---|');
     const v = res.verify ?? [];
     const missing = v.reduce((a, x) => a + x.r.missing + x.r.wrong, 0);
-    const verified = v.length ? `${missing === 0 ? 'all' : `${missing} MISSING/WRONG`} (${v[0].r.expected} rows × ${v.length} nodes)` : 'not checked';
+    const hv = res.history?.verify;
+    const hist = hv ? `; history: ${hv.missing + hv.wrong === 0 ? 'all' : `${hv.missing + hv.wrong} MISSING/WRONG`} (${hv.expected} rows via node-4)` : '';
+    const verified = v.length ? `${missing === 0 ? 'all' : `${missing} MISSING/WRONG`} (${v[0].r.expected} rows × ${v.length} nodes)${hist}` : 'not checked';
     out.push(`| ${h.from} → ${h.to} nodes, ${fmtRate(h.writes.rate)} rows/s written | ${h.moved} (${h.jobs} jobs, ${h.jobsFailed} failed) | ${mib(h.bytes)}, ${fmtRate(h.rowsCopied)} rows | ${f1(h.windowSec)} s | ${f1(h.moved / h.windowSec)} | ${f2(h.bytes / 2 ** 20 / h.windowSec)} | ${f2(h.bytes / 2 ** 20 / h.copySec)} | ${h.writes.sent} / ${h.writes.failed} | ${h.reads.ok} / ${h.reads.failed} | ${verified} |`);
   }
   const fat = res.fat;
@@ -185,7 +193,7 @@ export function renderSection(o: {
     '',
     `Data: ${o.cols.count} rows = ${cfg.symbols} symbols × ${o.barsPerSymbol} one-second bars from ${START_DAY} 09:30 Asia/Shanghai (bench/gen-bars.ts, time-major), line protocol precision=ns, ${Math.ceil(o.cols.count / cfg.rowsPerRequest)} requests of ${cfg.rowsPerRequest} rows (${o.lpMiB.toFixed(0)} MiB), ${cfg.clients} requests in flight in total. Standalone: \`bun data-plane/src/main.ts --config config/standalone_performance.lua\` on 127.0.0.1. Cluster: the same config plus \`cluster\` (Consul membership, a dev agent from scripts/build-consul.sh; RF 2, consistency quorum, ${1000} vnodes, rebalance_max_moves ${cfg.maxMoves}${cfg.nodeWorkers ? `, performance.worker_threads ${cfg.nodeWorkers}` : ''}); node-1..3 on 127.0.0.11–13, each ingest request to the next node in turn. Queries (1h candles over the first trading day): ${cfg.querySamples} symbol-day samples and ${cfg.batchSamples} batches of 100 symbols, one at a time after warm-up, through the nodes in turn; 3 symbol-days checked against candles computed from the data first.`,
     '',
-    `Handoff: writes of a later day (${o.pool.count} distinct rows, ${HANDOFF_ROWS_PER_REQUEST} rows a request, paced at ${fmtRate(cfg.writeRate)} rows/s from 2 loops through node-1..3${res.handoff?.writes.cycles ? `; they ran out ${res.handoff.writes.cycles}× and started over, rewriting equal rows` : ''}) and symbol-day reads (one at a time, 20 ms apart) run from 3 s before node-${4}${cfg.grow > 1 ? '/5' : ''} start until 2 s after the ring settled. Window = first ring epoch change seen on node-1 (polled every 100 ms) → every node reports the same epoch, nothing pending and the ${3 + cfg.grow} nodes holding the 2000 replicas evenly (as test/integration/cluster-rebalance.test.ts). Bytes and rows = sum over the copy jobs of GET /admin/handoff on every node. Afterwards every acknowledged row (ingest + handoff writes; close and volume) is read back through every node (raw batch queries).`,
+    `Handoff: ${cfg.historyRows > 0 ? `first ${res.history?.rows ?? 0} rows of older days (--history-rows) are loaded, so the change has more to move; then ` : ''}writes of a later day (${o.pool.count} distinct rows, ${HANDOFF_ROWS_PER_REQUEST} rows a request, paced at ${fmtRate(cfg.writeRate)} rows/s from 2 loops through node-1..3${res.handoff?.writes.cycles ? `; they ran out ${res.handoff.writes.cycles}× and started over, rewriting equal rows` : ''}) and symbol-day reads (one at a time, 20 ms apart) run from 3 s before node-${4}${cfg.grow > 1 ? '/5' : ''} start until 2 s after the ring settled. Window = first ring epoch change seen on node-1 (polled every 100 ms) → every node reports the same epoch, nothing pending and the ${3 + cfg.grow} nodes holding the 2000 replicas evenly (as test/integration/cluster-rebalance.test.ts). Bytes and rows = sum over the copy jobs of GET /admin/handoff on every node. Afterwards every acknowledged row (ingest + handoff writes; close and volume) is read back through every node (raw batch queries).`,
     '',
     o.tables,
     '',
@@ -204,6 +212,8 @@ export function details(cfg: Config, res: Results): string[] {
   if (c) {
     out.push(`- 3 nodes: ring of 3 settled ${f1(c.ringSec)} s after start; ${c.ingest.rows} rows acknowledged in ${f1(c.ingest.wallSec)} s (${c.ingest.failed} failed requests), request p50 ${f1(c.ingest.requestMs.p50)} ms p99 ${f1(c.ingest.requestMs.p99)} ms; hints stored during ingest ${c.hintsStored}, unacknowledged writes ${c.unacked}; queries ${c.queries?.check ?? 'not run'}; load at start \`${c.load}\``);
   }
+  const hi = res.history;
+  if (hi) out.push(`- history before the handoff: ${hi.rows} rows (${cfg.symbols} symbols, ${hi.days} trading days from ${HISTORY_DAY}) loaded through node-1..3 in ${f1(hi.sec)} s (${fmtRate(hi.rows / hi.sec)} rows/s, ${hi.failed} failed requests); read back through node-4 after the handoff in ${f1(hi.verify?.sec)} s: ${hi.verify ? `${hi.verify.missing} missing, ${hi.verify.wrong} wrong${hi.verify.examples.length ? ` (${hi.verify.examples.join('; ')})` : ''}` : 'not checked'}`);
   if (h) {
     const steps = Math.round((h.epochAfter - h.epochBefore) / 2);
     out.push(`- handoff ${h.from} → ${h.to}: epochs ${h.epochBefore} → ${h.epochAfter}, i.e. about ${steps} rebalance step${steps === 1 ? '' : 's'} of ≤ ${cfg.maxMoves} replica moves (each publishes pending moves, copies, then publishes the flip; old replicas are dropped 2 s later in the background); ring change seen ${f1(h.detectSec)} s after the new nodes were started (Consul check + leader loop); copy jobs per vnode p50 ${f1(h.jobMs.p50)} ms p99 ${f1(h.jobMs.p99)} ms max ${f1(h.jobMs.max)} ms; copy jobs running during ${f1(h.copySec)} s of the ${f1(h.windowSec)} s window; writes ${fmtRate(h.writes.rate)} rows/s acknowledged (${h.writes.ackedRows} rows)${h.writes.errors.length ? `, errors: ${h.writes.errors.join('; ')}` : ''}; reads p50 ${f2(h.reads.ms.p50)} ms p99 ${f2(h.reads.ms.p99)} ms max ${f1(h.reads.ms.max)} ms${h.reads.errors.length ? `, errors: ${h.reads.errors.join('; ')}` : ''}; load at start \`${h.load}\``);
