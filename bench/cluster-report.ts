@@ -58,7 +58,7 @@ export interface QueryTimes {
 export interface Results {
   standalone?: { ingest: { rowsPerSec: number; wallSec: number; rows: number; serverCpuSec: number; clientCpuSec: number; requestMs: Percentiles }; cpu: CpuSplit; queries: QueryTimes; load: string };
   cluster?: { ingest: Omit<SpreadResult, 'acked'>; cpu: CpuSplit; queries?: QueryTimes; hintsStored: number; unacked: number; ringSec: number; load: string };
-  history?: { rows: number; days: number; failed: number; sec: number; verify?: VerifyResult };
+  history?: { rows: number; days: number; failed: number; sec: number; flushSec: number; verify?: VerifyResult };
   handoff?: HandoffResult;
   verify?: { node: string; r: VerifyResult }[];
   disk?: Record<string, number>;
@@ -213,7 +213,7 @@ export function details(cfg: Config, res: Results): string[] {
     out.push(`- 3 nodes: ring of 3 settled ${f1(c.ringSec)} s after start; ${c.ingest.rows} rows acknowledged in ${f1(c.ingest.wallSec)} s (${c.ingest.failed} failed requests), request p50 ${f1(c.ingest.requestMs.p50)} ms p99 ${f1(c.ingest.requestMs.p99)} ms; hints stored during ingest ${c.hintsStored}, unacknowledged writes ${c.unacked}; queries ${c.queries?.check ?? 'not run'}; load at start \`${c.load}\``);
   }
   const hi = res.history;
-  if (hi) out.push(`- history before the handoff: ${hi.rows} rows (${cfg.symbols} symbols, ${hi.days} trading days from ${HISTORY_DAY}) loaded through node-1..3 in ${f1(hi.sec)} s (${fmtRate(hi.rows / hi.sec)} rows/s, ${hi.failed} failed requests); read back through node-4 after the handoff in ${f1(hi.verify?.sec)} s: ${hi.verify ? `${hi.verify.missing} missing, ${hi.verify.wrong} wrong${hi.verify.examples.length ? ` (${hi.verify.examples.join('; ')})` : ''}` : 'not checked'}`);
+  if (hi) out.push(`- history before the handoff: ${hi.rows} rows (${cfg.symbols} symbols, ${hi.days} trading days from ${HISTORY_DAY}) loaded through node-1..3 in ${f1(hi.sec)} s (${fmtRate(hi.rows / hi.sec)} rows/s, ${hi.failed} failed requests), then sealed with POST /admin/flush on each (${f1(hi.flushSec)} s) as idle heads would be; read back through node-4 after the handoff in ${f1(hi.verify?.sec)} s: ${hi.verify ? `${hi.verify.missing} missing, ${hi.verify.wrong} wrong${hi.verify.examples.length ? ` (${hi.verify.examples.join('; ')})` : ''}` : 'not checked'}`);
   if (h) {
     const steps = Math.round((h.epochAfter - h.epochBefore) / 2);
     out.push(`- handoff ${h.from} → ${h.to}: epochs ${h.epochBefore} → ${h.epochAfter}, i.e. about ${steps} rebalance step${steps === 1 ? '' : 's'} of ≤ ${cfg.maxMoves} replica moves (each publishes pending moves, copies, then publishes the flip; old replicas are dropped 2 s later in the background); ring change seen ${f1(h.detectSec)} s after the new nodes were started (Consul check + leader loop); copy jobs per vnode p50 ${f1(h.jobMs.p50)} ms p99 ${f1(h.jobMs.p99)} ms max ${f1(h.jobMs.max)} ms; copy jobs running during ${f1(h.copySec)} s of the ${f1(h.windowSec)} s window; writes ${fmtRate(h.writes.rate)} rows/s acknowledged (${h.writes.ackedRows} rows)${h.writes.errors.length ? `, errors: ${h.writes.errors.join('; ')}` : ''}; reads p50 ${f2(h.reads.ms.p50)} ms p99 ${f2(h.reads.ms.p99)} ms max ${f1(h.reads.ms.max)} ms${h.reads.errors.length ? `, errors: ${h.reads.errors.join('; ')}` : ''}; load at start \`${h.load}\``);
