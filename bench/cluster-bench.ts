@@ -15,7 +15,8 @@
  *      failed writes and reads are counted; then every acknowledged row (ingest + handoff writes)
  *      is read back through every node;
  *   4. copy probe: one fat vnode (one symbol's rows) pulled to a non-owner with the admin API,
- *      three times: the copy path's own rate, without the rebalance steps around it.
+ *      three times while the paced writer runs again: the copy path's own rate, without the
+ *      rebalance steps around it.
  *
  * Prints a table and appends a section to bench/RESULTS.md (unless --no-record). CPU seconds of
  * every process (nodes, Consul, this load generator) and of the whole machine are taken per
@@ -185,7 +186,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (history.length) res.history!.verify = await verifyHistory(cfg, history, nodes[3]);
     res.disk = Object.fromEntries(nodes.map((n) => [n.id, n.dataBytes()]));
-    if (cfg.fatRows > 0) res.fat = await fatVnodeCopy(cfg, nodes);
+    if (cfg.fatRows > 0) res.fat = await fatVnodeCopy(cfg, nodes, poolBodies);
   } catch (e) {
     if (e instanceof ProfileDone) {
       log('profile run: stopping the nodes after the ingest');
@@ -445,7 +446,7 @@ async function handoff(cfg: Config, c: ClusterCtx & { poolBodies: Body[]; order:
  * timed by the job's own start and finish, then `DELETE /admin/vnodes/:v` there. Tells whether
  * streaming + importing bytes or the per-step overheads bound the handoff.
  */
-async function fatVnodeCopy(cfg: Config, nodes: BenchNode[]): Promise<FatCopy> {
+async function fatVnodeCopy(cfg: Config, nodes: BenchNode[], poolBodies: Body[]): Promise<FatCopy> {
   const symbol = 'stock.SH.688001';
   const vnode = vnodeOf(symbol, VNODES);
   const ring = await nodes[0].ring();
@@ -457,9 +458,12 @@ async function fatVnodeCopy(cfg: Config, nodes: BenchNode[]): Promise<FatCopy> {
   log(`copy probe: writing ${cols.count} rows of ${symbol} (vnode ${vnode}, owners ${owners.join(', ')}) through ${source.id}`);
   const ing = await sendSpread(bodies, [`${source.url}/write?precision=ns`], cfg.clients);
   if (ing.failed) throw new Error(`copy probe: ${ing.failed} failed writes (${ing.firstError})`);
-  // Three pulls (drop in between), so one slow moment on the shared machine does not decide.
+  // Three pulls (drop in between), so one slow moment on the shared machine does not decide;
+  // writes continue meanwhile, as in the handoff phase (the same rows again, through node-1..3).
   const runs: { sec: number; bytes: number; rows: number }[] = [];
   let last: HandoffJob | undefined;
+  const writer = pacedWriter(poolBodies, () => nodes.slice(0, 3).map((n) => `${n.url}/write?precision=ns`), cfg.writeRate);
+  await Bun.sleep(1000);
   const cpu = cpuMeter(() => ({ source: source.pid, receiver: to.pid }));
   for (let rep = 0; rep < 3; rep++) {
     const prev = last?.startedAt;
@@ -475,8 +479,13 @@ async function fatVnodeCopy(cfg: Config, nodes: BenchNode[]): Promise<FatCopy> {
     runs.push({ sec: (Date.parse(last.finishedAt!) - Date.parse(last.startedAt)) / 1000, bytes: last.bytes, rows: last.rows });
   }
   const split = cpu.end();
+  const w = await writer.stop();
+  if (w.failed) throw new Error(`copy probe: ${w.failed} failed writes while copying (${w.errors[0]})`);
   const median = [...runs].sort((a, b) => a.sec - b.sec)[1];
-  const r: FatCopy = { symbol, vnode, rows: cols.count, ingestRowsPerSec: ing.rowsPerSec, from: source.id, to: to.id, state: 'done', bytes: median.bytes, rowsCopied: median.rows, sec: median.sec, runsSec: runs.map((x) => x.sec), cpu: split };
+  const r: FatCopy = {
+    symbol, vnode, rows: cols.count, ingestRowsPerSec: ing.rowsPerSec, from: source.id, to: to.id, state: 'done', bytes: median.bytes, rowsCopied: median.rows, sec: median.sec,
+    runsSec: runs.map((x) => x.sec), cpu: split, writes: { sent: w.sent, failed: w.failed, rate: w.ackedRows / w.wallSec },
+  };
   log(`copy probe: ${mib(r.bytes)} (${r.rowsCopied} rows) ${source.id} → ${to.id} in ${runs.map((x) => x.sec.toFixed(2)).join(', ')} s; median ${f2(r.bytes / 2 ** 20 / r.sec)} MiB/s`);
   return r;
 }
