@@ -3,7 +3,7 @@ import type { CandleQuery, CandleResult } from '../engine-api.ts';
 import { buildCandles, checkCandleQuery, mergeCandlePartials, partialCandlesOfSlices, type CandlePartial } from '../query/candles.ts';
 import type { CandleItem, CandleTaskResult } from './codec-tasks.ts';
 import type { Engine } from './engine.ts';
-import type { KvEntry, KvIterator } from './kv-store.ts';
+import type { KvEntry } from './kv-store.ts';
 import { cacheKey, keyName } from './segment-reader.ts';
 import { segmentKeyTs } from './keys.ts';
 import { Float64Scratch } from '../encoding/scratch.ts';
@@ -66,7 +66,8 @@ interface Job {
   /** the series' fields: every answer has the series' whole schema, whichever slices it read */
   fields: string[];
   memory: SortedRows[];
-  it: KvIterator;
+  /** the stored segments, read from a snapshot taken with `memory` */
+  pending: Promise<KvEntry[]>;
   entries: KvEntry[];
   /** decoded here (cache hits, inline decodes) */
   local: SortedRows[];
@@ -82,7 +83,7 @@ async function runBatch(engine: Engine, batch: Pending[]): Promise<void> {
   const jobs = openJobs(engine, batch);
   await Promise.all(
     jobs.map((j) =>
-      engine.reader.collect(j.it, j.q.end).then(
+      j.pending.then(
         (entries) => void (j.entries = entries),
         (err) => fail(j, err),
       ),
@@ -115,8 +116,8 @@ function openJobs(engine: Engine, batch: Pending[]): Job[] {
         continue;
       }
       const memory = [...st.sealingSorted(), st.head.sorted()].map((r) => sliceRows(r, q.start, q.end)).filter((r) => r.ts.length);
-      const it = engine.reader.openRange(st.segmentPrefix, q.start);
-      jobs.push({ p, q, fields: st.fields.slice(), memory, it, entries: [], local: [], overlapping: [], remote: [], parts: [], failed: false });
+      const pending = engine.reader.readSpan(st, q.start, q.end);
+      jobs.push({ p, q, fields: st.fields.slice(), memory, pending, entries: [], local: [], overlapping: [], remote: [], parts: [], failed: false });
     } catch (err) {
       p.reject(err);
     }

@@ -7,7 +7,7 @@ import { PiscinaCodecPool, type CodecPool } from './codec-pool.ts';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options.ts';
 import { runCandles } from './engine-candles.ts';
 import type { KvStore } from './kv-store.ts';
-import { engineMetaKey, metaRange, segmentPrefixEnd } from './keys.ts';
+import { engineMetaKey, metaRange } from './keys.ts';
 import { RocksKvStore } from './rocks-kv-store.ts';
 import { Sealer } from './sealer.ts';
 import { keyName, SegmentReader } from './segment-reader.ts';
@@ -18,9 +18,11 @@ import { WriteAheadLog } from './wal.ts';
 import { VnodeStore } from './engine-vnodes.ts';
 import { openBackupSnapshot, type BackupSnapshot } from './engine-backup.ts';
 import { validateBatch } from './validate-batch.ts';
+import { migrateSegmentKeysFrom1 } from './format-migration.ts';
 import { PackedWriteBatch, type PackedBatch } from '../ingest/packed-batch.ts';
 
-const FORMAT_VERSION = '1';
+/** Storage format this build writes; format 1 directories are migrated at open (format-migration.ts). */
+const FORMAT_VERSION = '2';
 /** Freed WAL bytes after which the WAL key range is compacted in the background. */
 const WAL_COMPACT_AFTER_BYTES = 64 << 20;
 
@@ -138,7 +140,12 @@ export class Engine implements EngineApi {
   private async checkFormat(): Promise<void> {
     const key = engineMetaKey('format');
     const v = await this.kv.get(key);
-    if (!v) await this.kv.write([{ type: 'put', key, value: Buffer.from(FORMAT_VERSION) }], { sync: true });
+    if (v?.toString() === '1') {
+      const t0 = Date.now();
+      const rewritten = await migrateSegmentKeysFrom1(this.kv, (n) => this.log('info', 'storage format 1 → 2: rewriting segment keys', { rewritten: n }));
+      this.log('info', 'storage format 1 → 2: segment keys made exact', { rewritten, ms: Date.now() - t0 });
+    }
+    if (!v || v.toString() === '1') await this.kv.write([{ type: 'put', key, value: Buffer.from(FORMAT_VERSION) }], { sync: true });
     else if (v.toString() !== FORMAT_VERSION) {
       throw new StorageError(`data directory ${this.opts.dataDir} has storage format ${v.toString()}, this build reads ${FORMAT_VERSION}`);
     }
@@ -193,10 +200,8 @@ export class Engine implements EngineApi {
   private stateFor(symbol: string, known = false): SeriesState {
     let st = this.series.get(symbol);
     if (!st) {
-      st = new SeriesState(symbol, vnodeOf(symbol, this.opts.vnodes));
-      // A series first seen here (not in the registry) has no stored segments yet: every
-      // stored segment is committed together with its series' meta record.
-      if (!known) st.tail = null;
+      // A series first seen here (not in the registry) has no stored segments yet.
+      st = new SeriesState(symbol, vnodeOf(symbol, this.opts.vnodes), !known);
       this.series.set(symbol, st);
       this.sortedSymbols = null;
     }
@@ -307,8 +312,7 @@ export class Engine implements EngineApi {
     // Captured synchronously together: see the class comment.
     const head = sliceRows(st.head.sorted(), start, end);
     const sealing = st.sealingSorted().map((r) => sliceRows(r, start, end));
-    const it = this.reader.openRange(st.segmentPrefix, start);
-    const entries = await this.reader.collect(it, end);
+    const entries = await this.reader.readSpan(st, start, end);
     const stored = (await this.reader.decodeAll(entries)).map((r) => sliceRows(r, start, end));
     return mergeLayers([...stored, ...sealing, head], st.fields);
   }
@@ -332,11 +336,10 @@ export class Engine implements EngineApi {
     const st = this.series.get(symbol);
     if (!st) return null;
     const layers: SortedRows[] = [];
-    const it = this.kv.iterate({ gte: st.segmentPrefix, lt: segmentPrefixEnd(st.segmentPrefix), reverse: true, limit: 1 });
+    const pending = this.reader.readLast(st);
     const sealing = st.sealingSorted();
     const head = st.head.sorted();
-    const entry = await it.next();
-    await it.close();
+    const entry = await pending;
     if (entry) layers.push(...(await this.reader.decodeAll([entry])));
     layers.push(...sealing, head);
     let best = -Infinity;

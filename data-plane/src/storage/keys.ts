@@ -19,8 +19,6 @@ export const KIND_SEGMENT = 0x01;
 export const SYSTEM_PREFIX = 0xffff;
 export const MAX_VNODES = 0xfffe;
 
-const TS_OFFSET = 2 ** 63;
-
 /** Bytes of a symbol (ASCII by contract). */
 export function symbolBytes(symbol: string): Buffer {
   return Buffer.from(symbol, 'utf8');
@@ -85,9 +83,9 @@ export function segmentPrefixEnd(prefix: Buffer): Buffer {
 /** Timestamp (µs) stored at the end of a segment key. */
 export function segmentKeyTs(key: Uint8Array): number {
   const b = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
-  const hi = b.readUInt32BE(b.length - 8);
+  const hi = b.readUInt32BE(b.length - 8) - 2 ** 31;
   const lo = b.readUInt32BE(b.length - 4);
-  return hi * 2 ** 32 + lo - TS_OFFSET;
+  return hi * 2 ** 32 + lo;
 }
 
 /** Parses a data key: which vnode, kind and symbol it belongs to. */
@@ -98,13 +96,14 @@ export function parseDataKey(key: Uint8Array): { vnode: number; kind: number; sy
 }
 
 function writeTs(b: Buffer, at: number, ts: number): void {
-  // Offset-binary so that negative timestamps sort before positive ones. ts is an integer
-  // with |ts| < 2^53, so hi/lo split by division is exact.
-  const v = ts + TS_OFFSET;
-  const hi = Math.floor(v / 2 ** 32);
-  const lo = v - hi * 2 ** 32;
-  b.writeUInt32BE(hi >>> 0, at);
-  b.writeUInt32BE(lo >>> 0, at + 4);
+  // Offset-binary (ts + 2^63) so that negative timestamps sort before positive ones, computed
+  // on the two 32-bit halves: ts + 2^63 itself is not exact in a double (format 1 computed it
+  // so, and stored keys rounded to 2048 µs; see format-migration.ts). ts is an integer with
+  // |ts| < 2^53, so the split by division is exact and hi + 2^31 fits 32 bits.
+  const hi = Math.floor(ts / 2 ** 32);
+  const lo = ts - hi * 2 ** 32;
+  b.writeUInt32BE(hi + 2 ** 31, at);
+  b.writeUInt32BE(lo, at + 4);
 }
 
 /** Key of the WAL record with sequence number `seq`. */

@@ -77,6 +77,27 @@ for (const [name, make] of implementations) {
       expect(seen).toEqual(['old']);
     });
 
+    it('getMany() answers in key order with undefined for missing keys, from a snapshot taken at the call', async () => {
+      ({ store, cleanup } = await make());
+      await store.write([1, 3].map((k) => ({ type: 'put' as const, key: b(k), value: Buffer.from(`v${k}`) })));
+      const pending = store.getMany([b(3), b(2), b(1)]);
+      await store.write([
+        { type: 'put', key: b(2), value: Buffer.from('late') },
+        { type: 'del', key: b(3) },
+      ]);
+      expect((await pending).map((v) => v?.toString())).toEqual(['v3', undefined, 'v1']);
+      expect((await store.getMany([b(3), b(2)])).map((v) => v?.toString())).toEqual([undefined, 'late']);
+      expect(await store.getMany([])).toEqual([]);
+    });
+
+    it('iterate({ keysOnly }) yields every key of the range', async () => {
+      ({ store, cleanup } = await make());
+      await store.write([1, 2, 3].map((k) => ({ type: 'put' as const, key: b(k), value: Buffer.alloc(100, k) })));
+      const keys: string[] = [];
+      for await (const e of store.iterate({ gte: b(2), keysOnly: true })) keys.push(e.key.toString('hex'));
+      expect(keys).toEqual(['02', '03']);
+    });
+
     it('clearRange() deletes exactly [gte, lt)', async () => {
       ({ store, cleanup } = await make());
       await store.write([1, 2, 3, 4].map((k) => ({ type: 'put' as const, key: b(k), value: b(k) })));

@@ -5,6 +5,11 @@
  */
 export interface KvStore {
   get(key: Uint8Array): Promise<Buffer | undefined>;
+  /**
+   * Values of many keys (undefined where missing), all from one consistent snapshot taken
+   * synchronously when this method is called, in one trip through the store's thread pool.
+   */
+  getMany(keys: Uint8Array[]): Promise<(Buffer | undefined)[]>;
   /** Applies all ops atomically, in order. `sync` = fsync the store's log before resolving. */
   write(ops: KvOp[], opts?: { sync?: boolean }): Promise<void>;
   /**
@@ -33,6 +38,8 @@ export interface KvRange {
   reverse?: boolean;
   /** most entries returned (default unlimited) */
   limit?: number;
+  /** values are not needed: a store may return them empty */
+  keysOnly?: boolean;
 }
 
 export interface KvEntry {

@@ -15,6 +15,18 @@ export class MemoryKvStore implements KvStore {
     return i < this.entries.length && compareKeys(this.entries[i].key, key) === 0 ? this.entries[i].value : undefined;
   }
 
+  getMany(keys: Uint8Array[]): Promise<(Buffer | undefined)[]> {
+    this.check();
+    // The array is replaced, never mutated, by writers: holding it now is the snapshot.
+    const snapshot = this.entries;
+    return Promise.resolve().then(() =>
+      keys.map((key) => {
+        const i = lowerBound(snapshot, key);
+        return i < snapshot.length && compareKeys(snapshot[i].key, key) === 0 ? snapshot[i].value : undefined;
+      }),
+    );
+  }
+
   async write(ops: KvOp[]): Promise<void> {
     this.check();
     const next = this.entries.slice();

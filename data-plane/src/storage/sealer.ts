@@ -238,8 +238,9 @@ export class Sealer {
         if (tail == null || s.maxTs >= tail.maxTs) tail = { maxTs: s.maxTs, rowCount: s.rowCount };
       }
       if (!ops.length) return overlapping;
+      const put = segs.filter((s) => !overlapping.includes(s)).map((s) => s.maxTs);
       if (series.metaDirty) ops.push({ type: 'put', key: series.metaKey, value: wrapValue('series-meta', new TextEncoder().encode(series.metaJson())) });
-      await this.host.kv.write(ops);
+      await writeSegments(this.host.kv, ops, [{ series, deleted: [], put }]);
       series.metaDirty = false;
       series.tail = tail;
       return overlapping;
@@ -292,7 +293,11 @@ export class Sealer {
       }
       rows += r.ts.length;
     });
-    await this.host.kv.write(ops);
+    await writeSegments(
+      this.host.kv,
+      ops,
+      work.map(({ series }, i) => ({ series, deleted: existing[i].map((e) => segmentKeyTs(e.key)), put: result[i].map((seg) => seg.maxTs) })),
+    );
     onCommitted();
     work.forEach(({ series: s }, i) => {
       s.metaDirty = false;
@@ -328,8 +333,7 @@ export class Sealer {
       if (ts[i] < min) min = ts[i];
       if (ts[i] > max) max = ts[i];
     }
-    const it = this.host.kv.iterate({ gte: segmentKey(s.segmentPrefix, min), lt: segmentPrefixEnd(s.segmentPrefix) });
-    const touched = await this.host.reader.collect(it, max + 1);
+    const touched = await this.host.reader.readSpan(s, min, max + 1);
     const known = s.tail;
     if (touched.length === 0 && !(known && known.rowCount + ts.length > this.opts.maxRows)) {
       const tail = await this.tailEntry(s);
@@ -340,9 +344,7 @@ export class Sealer {
 
   private async tailEntry(s: SeriesState): Promise<{ entry: KvEntry; rowCount: number } | null> {
     if (s.tail === null) return null;
-    const it = this.host.kv.iterate({ gte: s.segmentPrefix, lt: segmentPrefixEnd(s.segmentPrefix), reverse: true, limit: 1 });
-    const entry = await it.next();
-    await it.close();
+    const entry = await this.host.reader.readLast(s);
     if (!entry) {
       s.tail = null;
       return null;
@@ -354,6 +356,22 @@ export class Sealer {
       s.tail !== undefined && s.tail.maxTs === maxTs ? s.tail.rowCount : readStoredSegmentSummary(entry.value, keyName(entry.key)).rowCount;
     s.tail = { maxTs, rowCount };
     return { entry, rowCount };
+  }
+}
+
+/**
+ * Commits a batch that puts or deletes segments, keeping each series' segment directory exact:
+ * the directories are marked changing before the write is submitted and updated in the same
+ * tick as it completes (before the caller's continuation runs).
+ */
+async function writeSegments(kv: KvStore, ops: KvOp[], changes: { series: SeriesState; deleted: number[]; put: number[] }[]): Promise<void> {
+  for (const c of changes) c.series.segments.beginWrite();
+  let committed = false;
+  try {
+    await kv.write(ops);
+    committed = true;
+  } finally {
+    for (const c of changes) c.series.segments.endWrite(committed, c.deleted, c.put);
   }
 }
 

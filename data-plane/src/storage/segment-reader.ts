@@ -4,6 +4,7 @@ import type { DecodeResult } from './codec-tasks.ts';
 import type { KvEntry, KvIterator, KvStore } from './kv-store.ts';
 import { segmentKey, segmentKeyTs, segmentPrefixEnd } from './keys.ts';
 import { decodeSegmentValue } from './segment-value.ts';
+import type { SeriesState } from './series-state.ts';
 import type { SortedRows } from './sorted-rows.ts';
 
 /** Up to this many uncached segments a read decodes on its own thread; more go to the pool, so
@@ -21,6 +22,10 @@ const SEEN_ONCE_MAX = 1 << 16;
  */
 export class SegmentReader {
   private seenOnce = new Set<string>();
+  /** directory key scans in flight (one at a time: each reads the series' whole key range) */
+  private loads = 0;
+  /** reads whose directory named a segment the store did not have (a bug if ever non-zero) */
+  directoryMisses = 0;
 
   constructor(
     private readonly kv: KvStore,
@@ -32,6 +37,79 @@ export class SegmentReader {
   /** Opens a snapshot cursor over the segments that may hold rows in [start, end). Synchronous. */
   openRange(prefix: Buffer, start: number): KvIterator {
     return this.kv.iterate({ gte: segmentKey(prefix, start), lt: segmentPrefixEnd(prefix) });
+  }
+
+  /**
+   * The stored segments of `st` that may hold rows in [start, end), from a snapshot taken
+   * synchronously by this call (capture in-memory rows in the same step). With a usable
+   * directory this is one multi-get of exactly those segments; otherwise a cursor (and the
+   * directory is loaded in the background for next time).
+   */
+  readSpan(st: SeriesState, start: number, end: number): Promise<KvEntry[]> {
+    const span = st.segments.span(start, end);
+    if (span === undefined) {
+      this.loadDirectory(st);
+      return this.collect(this.openRange(st.segmentPrefix, start), end);
+    }
+    if (span.length === 0) return Promise.resolve([]);
+    const keys = span.map((ts) => segmentKey(st.segmentPrefix, ts));
+    return this.kv.getMany(keys).then((values) => {
+      const out: KvEntry[] = [];
+      for (let i = 0; i < keys.length; i++) {
+        const value = values[i];
+        if (value === undefined) return this.afterDirectoryMiss(st, () => this.collect(this.openRange(st.segmentPrefix, start), end));
+        out.push({ key: keys[i], value });
+      }
+      return out;
+    });
+  }
+
+  /** The newest stored segment of `st` (snapshot taken by this call), if any. */
+  readLast(st: SeriesState): Promise<KvEntry | undefined> {
+    const last = st.segments.last();
+    if (last === null) return Promise.resolve(undefined);
+    if (last === undefined) {
+      this.loadDirectory(st);
+      return this.lastByCursor(st);
+    }
+    const key = segmentKey(st.segmentPrefix, last);
+    return this.kv.getMany([key]).then(([value]) =>
+      value === undefined ? this.afterDirectoryMiss(st, () => this.lastByCursor(st)) : { key, value },
+    );
+  }
+
+  private async lastByCursor(st: SeriesState): Promise<KvEntry | undefined> {
+    const it = this.kv.iterate({ gte: st.segmentPrefix, lt: segmentPrefixEnd(st.segmentPrefix), reverse: true, limit: 1 });
+    try {
+      return await it.next();
+    } finally {
+      it.close().catch(() => {}); // nothing to clean up on a failed close
+    }
+  }
+
+  /**
+   * The directory named a segment the snapshot lacks: it is wrong (a write path that did not
+   * report a change). Forget it and read by cursor from a newer snapshot. That is safe for the
+   * caller's earlier capture of in-memory rows: stored rows are only ever replaced by merged
+   * segments holding them, so a newer snapshot can add rows the capture also holds (merges
+   * dedupe them) but never miss one.
+   */
+  private afterDirectoryMiss<T>(st: SeriesState, retry: () => Promise<T>): Promise<T> {
+    this.directoryMisses++;
+    st.segments.invalidate();
+    return retry();
+  }
+
+  /** Starts filling an unknown directory from a key scan, unless another scan is running. */
+  private loadDirectory(st: SeriesState): void {
+    if (!st.segments.wantsLoad || this.loads > 0) return;
+    this.loads++;
+    // The cursor's snapshot is taken here, in the same step as startLoad notes the directory's generation.
+    const it = this.kv.iterate({ gte: st.segmentPrefix, lt: segmentPrefixEnd(st.segmentPrefix), keysOnly: true });
+    st.segments
+      .startLoad(keyTimes(it))
+      .catch(() => {}) // the directory stays unknown; reads keep using cursors
+      .finally(() => this.loads--);
   }
 
   /**
@@ -117,6 +195,10 @@ export class SegmentReader {
   remember(entry: { key: Uint8Array; value: Uint8Array }, rows: SortedRows): void {
     this.cache?.set(cacheKey(entry), rows, rowsBytes(rows));
   }
+}
+
+async function* keyTimes(it: KvIterator): AsyncIterable<number> {
+  for await (const e of it) yield segmentKeyTs(e.key);
 }
 
 /** Cache key: the stored key plus the value's trailing checksum. */

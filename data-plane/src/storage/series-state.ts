@@ -1,6 +1,7 @@
 import type { PackedBatch } from '../ingest/packed-batch.ts';
 import type { SeriesRows } from '../model.ts';
 import { metaKey, segmentPrefix } from './keys.ts';
+import { SegmentDirectory } from './segment-directory.ts';
 import { SeriesHead } from './series-head.ts';
 import { sortDedupe, type SortedRows } from './sorted-rows.ts';
 
@@ -26,13 +27,21 @@ export class SeriesState {
   sealing: SealingSnapshot[] = [];
   sealInFlight = false;
   /** the newest stored segment, when known: merged into by small appends */
-  tail: { maxTs: number; rowCount: number } | null | undefined = undefined;
+  tail: { maxTs: number; rowCount: number } | null | undefined;
+  /** the keys of the stored segments, when known (see SegmentDirectory) */
+  readonly segments: SegmentDirectory;
   readonly fieldTypes = new Map<string, FieldType>();
   metaDirty = false;
 
-  constructor(readonly symbol: string, readonly vnode: number) {
+  /**
+   * `isNew`: the series has no stored segments (first seen by this process, not in the
+   * registry: every stored segment is committed together with its series' meta record).
+   */
+  constructor(readonly symbol: string, readonly vnode: number, isNew = false) {
     this.segmentPrefix = segmentPrefix(vnode, symbol);
     this.metaKey = metaKey(vnode, symbol);
+    this.tail = isNew ? null : undefined;
+    this.segments = new SegmentDirectory(isNew);
   }
 
   /** Records new fields and integer→float promotions seen in `rows`. */

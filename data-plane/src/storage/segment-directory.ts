@@ -1,0 +1,130 @@
+/**
+ * The key timestamps (each segment's last row, see keys.ts) of every stored segment of one
+ * series, when known, so that a range read can name its segments and fetch them with one
+ * multi-get: one trip through the storage thread pool, where a cursor takes two for a range of
+ * two segments (the RocksDB binding answers a cursor's first step with a single entry). On a
+ * busy machine each trip can wait milliseconds for a core: this is the p99 of a symbol-day.
+ *
+ * Exact whenever no segment write of the series is in flight. Every segment write goes through
+ * the sealer, which brackets it with beginWrite/endWrite; between the two the store may or may
+ * not have applied it, so span() answers "unknown" and readers use a cursor. A series created
+ * in this process starts known (it has no segments); one loaded from disk starts unknown until
+ * a scan of its keys fills it (startLoad).
+ */
+export class SegmentDirectory {
+  /** sorted ascending; undefined = unknown */
+  private keys: number[] | undefined;
+  private writes = 0;
+  /** bumped by every write: a key scan that saw a change start under it is stale */
+  private generation = 0;
+  private loading = false;
+
+  constructor(known: boolean) {
+    this.keys = known ? [] : undefined;
+  }
+
+  /** Whether span() can answer now. */
+  get usable(): boolean {
+    return this.keys !== undefined && this.writes === 0;
+  }
+
+  /** Whether a key scan would help (unknown, nothing loading, no write in flight). */
+  get wantsLoad(): boolean {
+    return this.keys === undefined && !this.loading && this.writes === 0;
+  }
+
+  /**
+   * Key timestamps of the segments that may hold rows in [start, end), in key order: from the
+   * first ending at or after `start` through the first ending at or after `end - 1` (segments
+   * are disjoint and sorted, so that one is the last that can hold rows < end). Undefined when
+   * not usable.
+   */
+  span(start: number, end: number): number[] | undefined {
+    const keys = this.keys;
+    if (keys === undefined || this.writes !== 0) return undefined;
+    const out: number[] = [];
+    for (let i = lowerBound(keys, start); i < keys.length; i++) {
+      out.push(keys[i]);
+      if (keys[i] >= end - 1) break;
+    }
+    return out;
+  }
+
+  /** Key timestamp of the newest segment (null: none), or undefined when not usable. */
+  last(): number | null | undefined {
+    const keys = this.keys;
+    if (keys === undefined || this.writes !== 0) return undefined;
+    return keys.length ? keys[keys.length - 1] : null;
+  }
+
+  /** Call synchronously before submitting a write that puts or deletes segments of the series. */
+  beginWrite(): void {
+    this.writes++;
+    this.generation++;
+  }
+
+  /**
+   * Call in the same tick as the write's completion: applies its deleted and put key
+   * timestamps. A failed write (committed = false) may or may not have been applied: the
+   * directory becomes unknown.
+   */
+  endWrite(committed: boolean, deleted: number[], put: number[]): void {
+    this.writes--;
+    this.generation++;
+    const keys = this.keys;
+    if (keys === undefined) return;
+    if (!committed) {
+      this.keys = undefined;
+      return;
+    }
+    for (const ts of deleted) {
+      const i = lowerBound(keys, ts);
+      if (keys[i] === ts) keys.splice(i, 1);
+    }
+    for (const ts of put) {
+      const i = lowerBound(keys, ts);
+      if (keys[i] !== ts) keys.splice(i, 0, ts);
+    }
+  }
+
+  /** Forgets what is known (the keys may have changed in a way no write reported). */
+  invalidate(): void {
+    this.keys = undefined;
+    this.generation++;
+  }
+
+  /**
+   * Fills an unknown directory from a scan of the series' key timestamps, in key order. Call in
+   * the same synchronous step as the scan's snapshot was taken (KvStore.iterate takes it when
+   * called); the result is kept only when no write began or ended meanwhile.
+   */
+  async startLoad(scan: AsyncIterable<number>): Promise<void> {
+    if (!this.wantsLoad) return;
+    this.loading = true;
+    const generation = this.generation;
+    try {
+      const keys: number[] = [];
+      for await (const ts of scan) keys.push(ts);
+      if (generation === this.generation && this.writes === 0) this.keys = keys;
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** Known segment count (undefined when unknown), for tests and metrics. */
+  get size(): number | undefined {
+    return this.keys?.length;
+  }
+}
+
+/** First index whose key is ≥ ts. */
+function lowerBound(keys: number[], ts: number): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] < ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
