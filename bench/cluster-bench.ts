@@ -33,8 +33,9 @@
  *   --history-rows N     rows of older trading days loaded through node-1..3 before the handoff
  *                        (1000 symbols, 2M-row days; default 0), verified through node-4 after it
  *   --max-moves N        cluster.rebalance_max_moves (default 64, the config default)
- *   --node-workers N     performance.worker_threads of the cluster nodes (default 0: one per core,
- *                        as the standalone baseline; 1 suits three nodes sharing two cores)
+ *   --node-workers N     performance.worker_threads of the cluster nodes (default: cores ÷ 3, at
+ *                        least 1, as scripts/deploy_cluster.sh gives nodes that share a machine;
+ *                        0 = one per core each, as the standalone baseline runs)
  *   --fat-rows N         rows of one extra symbol for the single-vnode copy probe after the
  *                        handoff (default 3000000; --quick 1000000; 0 = skip)
  *   --profile            profile run: node-1..3 under `bun --cpu-prof`, stopped right after the
@@ -42,6 +43,7 @@
  *   --no-record          do not append to bench/RESULTS.md   --label TEXT   section title note
  *   --keep               keep the nodes' temp folders       --seed N (default 1)
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { generateBars, tradingDays, mulberry32, type BarColumns } from './gen-bars.ts';
 import { lineProtocolBodies, referenceCandles, type Body } from './lp-body.ts';
@@ -99,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
       'write-rate': { type: 'string', default: '10000' },
       'history-rows': { type: 'string', default: '0' },
       'max-moves': { type: 'string', default: '64' },
-      'node-workers': { type: 'string', default: '0' },
+      'node-workers': { type: 'string' },
       'fat-rows': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'no-record': { type: 'boolean', default: false },
@@ -120,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
     writeRate: Number(v['write-rate']),
     historyRows: Number(v['history-rows']),
     maxMoves: Number(v['max-moves']),
-    nodeWorkers: Number(v['node-workers']),
+    nodeWorkers: v['node-workers'] !== undefined ? Number(v['node-workers']) : Math.max(1, Math.floor(availableParallelism() / 3)),
     fatRows: Number(v['fat-rows'] ?? (v.quick ? 1_000_000 : 3_000_000)),
     profile: v.profile!,
     seed: Number(v.seed),

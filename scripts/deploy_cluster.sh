@@ -7,6 +7,8 @@
 #   deploy_cluster.sh --stop [--run-dir D]          stop every node
 # Node i listens on 127.0.0.1:(base+2i) (data) and :(base+2i+1) (metrics). When nothing answers at
 # --consul and it is a loopback address, a Consul dev agent is started there (scripts/build-consul.sh).
+# The nodes share this machine: unless the config sets performance.worker_threads, each node gets
+# cores ÷ nodes codec workers (at least 1), not one per core each (that oversubscribes the cores).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bun="$root/node_modules/.bin/bun"
@@ -57,6 +59,7 @@ start_node() {
     c.cluster.enabled = true; c.cluster.node_id = 'node-$i'; c.cluster.advertise_address = '127.0.0.1:$port';
     c.cluster.token = '$token'; c.cluster.service_discovery.provider = 'consul'; c.cluster.service_discovery.servers = ['$consul'];
     c.cluster.members = [];
+    if (c.performance.worker_threads === 0) c.performance.worker_threads = ${workers:-0};
     await Bun.write('$dir/config.json', JSON.stringify(c, null, 2));"
   nohup "$root/bin/stock-tsdb" --config "$dir/config.json" >"$dir/stock-tsdb.out" 2>&1 &
   echo $! >"$dir/pid"
@@ -83,7 +86,8 @@ case "$action" in
   deploy)
     [ "$nodes" -ge 1 ] || { echo "deploy_cluster.sh: --nodes N (N >= 1) is required" >&2; exit 2; }
     ensure_consul
-    printf 'consul=%q\nconfig=%q\nbase=%q\ntoken=%q\ncount=%q\n' "$consul" "$config" "$base" "$token" "$nodes" >"$state"
+    workers=$(( $(nproc) / nodes )); [ "$workers" -ge 1 ] || workers=1
+    printf 'consul=%q\nconfig=%q\nbase=%q\ntoken=%q\ncount=%q\nworkers=%q\n' "$consul" "$config" "$base" "$token" "$nodes" "$workers" >"$state"
     for i in $(seq 1 "$nodes"); do start_node "$i"; done
     echo "cluster up; check: curl http://$consul/v1/health/service/stock-tsdb ; ring: curl -H 'X-Cluster-Token: $token' http://127.0.0.1:$((base + 2))/admin/ring" ;;
   add)

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, REPO_ROOT } from '../helpers/server-process.ts';
@@ -33,6 +33,12 @@ describe('scripts/deploy_cluster.sh (the original quick start)', () => {
       if (nodes.length < 2) await new Promise((r) => setTimeout(r, 200));
     }
     expect(nodes).toEqual(['node-1', 'node-2']);
+    // The two nodes share this machine's cores instead of each taking a worker per core.
+    const workers = Math.max(1, Math.floor(availableParallelism() / 2));
+    for (const n of ['node-1', 'node-2']) {
+      const config = JSON.parse(readFileSync(join(runDir, n, 'config.json'), 'utf8')) as { performance: { worker_threads: number } };
+      expect(config.performance.worker_threads, n).toBe(workers);
+    }
     const down = sh(['--stop', '--run-dir', runDir]);
     expect(down.code, down.out).toBe(0);
     const gone = await fetch(`http://127.0.0.1:${base + 3}/health`).then(() => 'answered', () => 'refused');

@@ -34,7 +34,7 @@ export const DEFAULTS: StockTsdbConfig = deepFreeze<StockTsdbConfig>({
     memory_pool_size: 1 * GiB, // (doc) bytes of unsealed rows in memory
     write_buffer_size: 64 * MiB, // (doc) RocksDB memtable
     batch_size: 1000, // (doc) rows per batch
-    worker_threads: 0, // 0 = one per core
+    worker_threads: 0, // 0 = one per usable core (a cgroup CPU quota counts: util/usable-cores.ts)
     max_queue: 1024, // codec tasks queued before callers get 503
   },
   cache: {

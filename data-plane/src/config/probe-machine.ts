@@ -4,9 +4,10 @@
  * current size of the data directory.
  */
 import { readFile, readdir, lstat, statfs } from 'node:fs/promises';
-import { availableParallelism, totalmem } from 'node:os';
+import { totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { MachineInfo } from './tune.ts';
+import { usableCores } from '../util/usable-cores.ts';
 
 /**
  * Probes the machine for tuning storage in `dataDir` (relative paths resolve against the
@@ -14,10 +15,8 @@ import type { MachineInfo } from './tune.ts';
  */
 export async function probeMachine(dataDir: string): Promise<MachineInfo> {
   const dir = resolve(dataDir);
-  const [cpuQuota, memLimit, freeDiskBytes, dataSizeBytes] = await Promise.all([
-    cgroupCpuQuota(), cgroupMemoryLimit(), freeDisk(dir), directorySize(dir),
-  ]);
-  const cores = Math.max(1, Math.min(availableParallelism(), cpuQuota ?? Infinity));
+  const [memLimit, freeDiskBytes, dataSizeBytes] = await Promise.all([cgroupMemoryLimit(), freeDisk(dir), directorySize(dir)]);
+  const cores = usableCores();
   const memoryBytes = Math.min(totalmem(), memLimit ?? Infinity);
   return { cores, memoryBytes, freeDiskBytes, dataSizeBytes };
 }
@@ -28,23 +27,6 @@ async function readText(path: string): Promise<string | null> {
   } catch {
     return null;
   }
-}
-
-/** cgroup v2 cpu.max "quota period" (or v1 cfs files) → whole cores; null when unlimited. */
-async function cgroupCpuQuota(): Promise<number | null> {
-  const v2 = await readText('/sys/fs/cgroup/cpu.max');
-  let quota: number | null = null;
-  let period: number | null = null;
-  if (v2) {
-    const [q, p] = v2.split(/\s+/);
-    if (q !== 'max') [quota, period] = [Number(q), Number(p)];
-  } else {
-    const q = await readText('/sys/fs/cgroup/cpu/cpu.cfs_quota_us');
-    const p = await readText('/sys/fs/cgroup/cpu/cpu.cfs_period_us');
-    if (q && p && Number(q) > 0) [quota, period] = [Number(q), Number(p)];
-  }
-  if (!quota || !period || !Number.isFinite(quota / period)) return null;
-  return Math.max(1, Math.ceil(quota / period));
 }
 
 /** cgroup v2 memory.max (or v1 limit_in_bytes) in bytes; null when unlimited or absent. */

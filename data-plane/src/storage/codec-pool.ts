@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { usableCores } from '../util/usable-cores.ts';
 import { fileURLToPath } from 'node:url';
 import { Piscina, valueSymbol } from 'piscina';
 import { CorruptionError, OverloadError, ValidationError } from '../errors.ts';
@@ -31,7 +31,7 @@ export class PiscinaCodecPool implements CodecPool {
   private readonly pool: Piscina;
 
   constructor(opts: { threads: number; maxQueue: number }) {
-    const threads = opts.threads > 0 ? opts.threads : availableParallelism();
+    const threads = opts.threads > 0 ? opts.threads : usableCores();
     this.pool = new Piscina({
       filename: codecWorkerFile(),
       minThreads: threads,

@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { usableCores } from '../util/usable-cores.ts';
 import type { CandleQuery, CandleResult } from '../engine-api.ts';
 import { buildCandles, checkCandleQuery, mergeCandlePartials, partialCandlesOfSlices, type CandlePartial } from '../query/candles.ts';
 import type { CandleItem, CandleTaskResult } from './codec-tasks.ts';
@@ -196,7 +196,7 @@ async function runInPool(engine: Engine, jobs: Job[]): Promise<void> {
   let bytes = 0;
   let segments = 0;
   for (const j of withRemote) for (const e of j.remote) (bytes += e.value.length), segments++;
-  const workers = engine.opts.workerThreads > 0 ? engine.opts.workerThreads : availableParallelism();
+  const workers = engine.opts.workerThreads > 0 ? engine.opts.workerThreads : usableCores();
   const taskCount = Math.min(segments, Math.max(workers, Math.ceil(bytes / MAX_TASK_BYTES)));
   const target = bytes / taskCount;
   const tasks: { items: CandleItem[]; owners: { job: Job; entries: KvEntry[] }[] }[] = [];
