@@ -7,7 +7,7 @@
  * Every round is a bijection of its 32-bit input word, so a change confined to one word (any
  * single flipped byte) always changes the hash.
  *
- * Pure and worker-safe: no allocation except a typed-array view on the aligned fast path.
+ * Pure and worker-safe: no allocation except a typed-array view (aligned fast path, native path).
  */
 
 const P1 = 0x9e3779b1;
@@ -20,10 +20,30 @@ const P5 = 0x165667b1;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
+ * Bun's native xxHash32 (`Bun.hash.xxHash32`), when this runs under Bun: ~6.6 GB/s at any
+ * alignment, against ~6 GB/s aligned and ~2.4 GB/s unaligned here (values handed over as views
+ * into a stream chunk are mostly unaligned). Same function, so the same bytes on disk; the Bun
+ * smoke tests check it against hash32Portable. Not worth its call below NATIVE_MIN bytes.
+ */
+const nativeXxh32 = (globalThis as { Bun?: { hash?: { xxHash32?: (b: Uint8Array, seed: number) => number } } }).Bun?.hash?.xxHash32;
+const NATIVE_MIN = 128;
+
+/**
  * xxHash32 with seed 0 of `bytes[start, end)`, as an unsigned 32-bit number.
  * Throws RangeError when the range lies outside `bytes`. Runs at several GB/s on large inputs.
  */
 export function hash32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  if (start < 0 || end > bytes.length || start > end) {
+    throw new RangeError(`hash32: range [${start}, ${end}) outside ${bytes.length} bytes`);
+  }
+  if (nativeXxh32 !== undefined && end - start >= NATIVE_MIN) {
+    return nativeXxh32(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), 0) >>> 0;
+  }
+  return hash32Portable(bytes, start, end);
+}
+
+/** hash32 in plain JS (any runtime); exported for the differential test against the native one. */
+export function hash32Portable(bytes: Uint8Array, start = 0, end = bytes.length): number {
   if (start < 0 || end > bytes.length || start > end) {
     throw new RangeError(`hash32: range [${start}, ${end}) outside ${bytes.length} bytes`);
   }
