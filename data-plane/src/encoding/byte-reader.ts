@@ -1,4 +1,8 @@
 import { CorruptionError } from '../errors.ts';
+import { LITTLE_ENDIAN } from './endian.ts';
+
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
 
 /**
  * Bounds-checked little-endian reader over `buf[pos, end)`; every overrun or malformed varint
@@ -49,9 +53,13 @@ export class ByteReader {
 
   f64(): number {
     this.need(8);
-    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
-    this.pos += 8;
-    return v;
+    // Through a scratch word, not a DataView on `buf.buffer`: reading `.buffer` of a small typed
+    // array makes JSC materialize its ArrayBuffer (~8% of a handoff import's header reads).
+    const b = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < 8; i++) F64_BYTES[LITTLE_ENDIAN ? i : 7 - i] = b[p + i];
+    this.pos = p + 8;
+    return F64[0];
   }
 
   /** Unsigned LEB128, at most 8 bytes (< 2^56); longer encodings are corruption. */

@@ -32,7 +32,9 @@ export function lz4BlockPrefix(src: Uint8Array, want: number): Uint8Array {
     }
     if (i + lit > n) throw new Error('lz4: literals past the end of the block');
     const take = Math.min(lit, limit - o);
-    out.set(src.subarray(i, i + take), o);
+    // Byte by byte when short (a header prefix's literals are): cheaper than a subarray + set.
+    if (take < 64) for (let k = 0; k < take; k++) out[o + k] = src[i + k];
+    else out.set(src.subarray(i, i + take), o);
     o += take;
     i += lit;
     if (o >= limit || i >= n) break; // the last sequence has literals only

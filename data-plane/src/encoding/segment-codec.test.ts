@@ -91,6 +91,7 @@ describe('encodeSegment() / decodeSegment()', () => {
     ['a residual needing 53 bits', { ts: seconds(0, 1, 2), fields: ['m'], values: [Float64Array.from([2 ** 51 - 1, -(2 ** 51 - 1), 2 ** 51 - 1])], blockSizeUs: 30e6 }],
     ['nine-decimal values', { ts: seconds(0, 1, 2), fields: ['m'], values: [Float64Array.from([0.000000001, 1.123456789, -3.000000007])], blockSizeUs: 30e6 }],
     ['a non-ASCII field name', { ts: seconds(0, 1), fields: ['价格'], values: [Float64Array.from([1, 2])], blockSizeUs: 30e6 }],
+    ['ASCII and non-ASCII field names together', { ts: seconds(0, 1), fields: ['close', 'объём', 'v'], values: [Float64Array.from([1, 2]), Float64Array.from([3, 4]), Float64Array.from([5, 6])], blockSizeUs: 30e6 }],
   ])('round-trips %s', (_, input) => {
     expectRoundTrip(input);
   });

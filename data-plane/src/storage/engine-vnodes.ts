@@ -2,6 +2,7 @@ import type { KvEntry, KvStore } from './kv-store.ts';
 import { KIND_META, KIND_SEGMENT, parseDataKey, vnodeRange } from './keys.ts';
 import { unwrapValue } from '../encoding/envelope.ts';
 import { readStoredSegmentSummary } from './segment-value.ts';
+import type { SegmentSummary } from '../encoding/segment-codec.ts';
 import { CorruptionError } from '../errors.ts';
 import type { Sealer, VerbatimSegment } from './sealer.ts';
 import { keyName, type SegmentReader } from './segment-reader.ts';
@@ -87,7 +88,7 @@ export class VnodeStore {
         const e = entries[i];
         const k = parseDataKey(e.key);
         if (k.kind !== KIND_SEGMENT || k.symbol !== symbol) break;
-        const sum = readStoredSegmentSummary(e.value, keyName(e.key));
+        const sum = segmentSummaryOf(e);
         for (const f of sum.fields) if (!st.fieldTypes.has(f)) (st.fieldTypes.set(f, 'float'), (st.metaDirty = true));
         run.push({ value: e.value, minTs: sum.minTs, maxTs: sum.maxTs, rowCount: sum.rowCount, entry: e });
       }
@@ -144,6 +145,19 @@ export class VnodeStore {
     const { gte, lt } = vnodeRange(vnode);
     await this.host.kv.clearRange(gte, lt);
     this.host.reader.forgetPrefix(gte);
+  }
+}
+
+/**
+ * readStoredSegmentSummary of a stored entry, naming its key only when it throws: building the
+ * name for every entry was ~4% of a handoff import's main thread.
+ */
+export function segmentSummaryOf(e: KvEntry): SegmentSummary {
+  try {
+    return readStoredSegmentSummary(e.value, '');
+  } catch (err) {
+    if (err instanceof CorruptionError && !err.key) throw new CorruptionError(err.message, keyName(e.key), { cause: err.cause });
+    throw err;
   }
 }
 

@@ -37,8 +37,11 @@ function lz4(b: Uint8Array): Uint8Array {
   return compressSync(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-/** Bytes of a segment's start decoded first when only its header is wanted. */
-const HEADER_PREFIX_BYTES = 512;
+/**
+ * Bytes of a segment's start decoded first when only its header is wanted: its 32 fixed bytes
+ * and the field names (~30 bytes for OHLCV) fit; more names take a retry with 8× the bytes.
+ */
+const HEADER_PREFIX_BYTES = 128;
 
 /**
  * Header of a stored segment value (time range, row count, fields) without decoding — or, for

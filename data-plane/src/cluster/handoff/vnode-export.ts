@@ -2,8 +2,7 @@ import { writeSnapshot } from '../../ops/snapshot-stream.ts';
 import type { Engine } from '../../storage/engine.ts';
 import { KIND_SEGMENT } from '../../storage/keys.ts';
 import type { KvEntry } from '../../storage/kv-store.ts';
-import { keyName } from '../../storage/segment-reader.ts';
-import { readStoredSegmentSummary } from '../../storage/segment-value.ts';
+import { segmentSummaryOf } from '../../storage/engine-vnodes.ts';
 
 /** Key of the last frame of an export stream: `0xFFFF 'D'` + "digest", outside every vnode range. */
 export const DIGEST_KEY = Buffer.concat([Buffer.from([0xff, 0xff, 0x44]), Buffer.from('digest')]);
@@ -70,5 +69,5 @@ async function* framesWithDigests(engine: Engine, parts: ExportPart[]): AsyncGen
 
 /** Row count of a stored segment from its header (checks the envelope and header checksums). */
 export function segmentRows(e: KvEntry): number {
-  return readStoredSegmentSummary(e.value, keyName(e.key)).rowCount;
+  return segmentSummaryOf(e).rowCount;
 }
