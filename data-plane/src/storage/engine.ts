@@ -201,7 +201,7 @@ export class Engine implements EngineApi {
     let st = this.series.get(symbol);
     if (!st) {
       // A series first seen here (not in the registry) has no stored segments yet.
-      st = new SeriesState(symbol, vnodeOf(symbol, this.opts.vnodes), !known);
+      st = new SeriesState(symbol, vnodeOf(symbol, this.opts.vnodes), !known, this.opts.segmentMaxRows);
       this.series.set(symbol, st);
       this.sortedSymbols = null;
     }

@@ -4,7 +4,7 @@ import type { MergePolicy } from './segment-split.ts';
 import type { KvEntry, KvOp, KvStore } from './kv-store.ts';
 import { segmentKey, segmentKeyTs, segmentPrefixEnd } from './keys.ts';
 import { keyName, type SegmentReader } from './segment-reader.ts';
-import { SeriesHead } from './series-head.ts';
+import { SEAL_SLACK, SeriesHead } from './series-head.ts';
 import type { SealingSnapshot, SeriesState } from './series-state.ts';
 import { wrapValue } from '../encoding/envelope.ts';
 import { readStoredSegmentSummary } from './segment-value.ts';
@@ -45,7 +45,7 @@ export interface VerbatimSegment {
 
 /** Series per seal task: coarse, since a pool round trip costs ~120 µs. */
 const SERIES_PER_TASK = 128;
-/** Largest starting capacity (rows) of a head that replaces one handed to sealing. */
+/** Largest starting capacity (rows) of a head that replaces one sealed before it was full. */
 const NEXT_HEAD_MAX_CAPACITY = 1024;
 const ROWS_PER_TASK = 200_000;
 
@@ -156,9 +156,10 @@ export class Sealer {
       const head = s.head;
       const snap = { raw: head.raw(), minSeq: head.minSeq, sorted: null };
       s.sealing.push(snap);
-      // A series that filled its head will likely fill the next one too: start it bigger
-      // (growing from the smallest capacity copies every column several times per seal).
-      s.head = new SeriesHead(Math.min(head.ts.length, NEXT_HEAD_MAX_CAPACITY));
+      // A series that filled its head will likely fill the next one too: start it at the size
+      // it will reach (growing from a small capacity copies every column several times per seal).
+      const full = head.length >= this.opts.maxRows;
+      s.head = new SeriesHead(full ? Math.ceil(this.opts.maxRows * SEAL_SLACK) : Math.min(head.ts.length, NEXT_HEAD_MAX_CAPACITY), this.opts.maxRows);
       this.host.adjustHeadBytes(-head.bytes);
       return snap;
     });
@@ -310,7 +311,7 @@ export class Sealer {
 
   /** Puts a failed snapshot's rows back in front of the head (head rows are newer and win). */
   private restore(s: SeriesState, snap: SealingSnapshot): void {
-    const head = new SeriesHead();
+    const head = new SeriesHead(undefined, this.opts.maxRows);
     const columns = new Map(snap.raw.fields.map((f, i) => [f, snap.raw.values[i]]));
     head.append({ symbol: s.symbol, ts: snap.raw.ts, columns }, snap.minSeq, Date.now());
     const cur = s.head.raw(); // the current head is replaced right below, so views are fine

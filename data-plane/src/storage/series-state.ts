@@ -22,7 +22,7 @@ export interface SealingSnapshot {
 export class SeriesState {
   readonly segmentPrefix: Buffer;
   readonly metaKey: Buffer;
-  head = new SeriesHead();
+  head: SeriesHead;
   /** oldest first; normally empty or one entry */
   sealing: SealingSnapshot[] = [];
   sealInFlight = false;
@@ -36,8 +36,10 @@ export class SeriesState {
   /**
    * `isNew`: the series has no stored segments (first seen by this process, not in the
    * registry: every stored segment is committed together with its series' meta record).
+   * `sealAt`: the head length at which the sealer takes it (SeriesHead).
    */
-  constructor(readonly symbol: string, readonly vnode: number, isNew = false) {
+  constructor(readonly symbol: string, readonly vnode: number, isNew = false, sealAt = 0) {
+    this.head = new SeriesHead(undefined, sealAt);
     this.segmentPrefix = segmentPrefix(vnode, symbol);
     this.metaKey = metaKey(vnode, symbol);
     this.tail = isNew ? null : undefined;
