@@ -4,7 +4,7 @@ import { buildCandles, checkCandleQuery, mergeCandlePartials, partialCandlesOfSl
 import type { CandleItem, CandleTaskResult } from './codec-tasks.ts';
 import type { Engine } from './engine.ts';
 import type { KvEntry } from './kv-store.ts';
-import { cacheKey, keyName } from './segment-reader.ts';
+import { cacheKey, keyName, type SpanEntry } from './segment-reader.ts';
 import { segmentKeyTs } from './keys.ts';
 import { Float64Scratch } from '../encoding/scratch.ts';
 import { decodeSegmentValue, decodeSegmentValueTransient } from './segment-value.ts';
@@ -66,13 +66,13 @@ interface Job {
   /** the series' fields: every answer has the series' whole schema, whichever slices it read */
   fields: string[];
   memory: SortedRows[];
-  /** the stored segments, read from a snapshot taken with `memory` */
-  pending: Promise<KvEntry[]>;
-  entries: KvEntry[];
+  /** the stored segments (or their cached rows), read from a snapshot taken with `memory` */
+  pending: Promise<SpanEntry[]>;
+  entries: SpanEntry[];
   /** decoded here (cache hits, inline decodes) */
   local: SortedRows[];
   /** entries whose span meets the in-memory rows (merged with them here) */
-  overlapping: KvEntry[];
+  overlapping: SpanEntry[];
   /** entries for the workers */
   remote: KvEntry[];
   parts: CandlePartial[];
@@ -116,7 +116,7 @@ function openJobs(engine: Engine, batch: Pending[]): Job[] {
         continue;
       }
       const memory = [...st.sealingSorted(), st.head.sorted()].map((r) => sliceRows(r, q.start, q.end)).filter((r) => r.ts.length);
-      const pending = engine.reader.readSpan(st, q.start, q.end);
+      const pending = engine.reader.readSpan(st, q.start, q.end, true);
       jobs.push({ p, q, fields: st.fields.slice(), memory, pending, entries: [], local: [], overlapping: [], remote: [], parts: [], failed: false });
     } catch (err) {
       p.reject(err);
@@ -138,6 +138,7 @@ function classify(engine: Engine, j: Job): void {
   for (const e of j.entries) {
     const ts = segmentKeyTs(e.key);
     if (ts >= memLo && prevTs < memHi) j.overlapping.push(e);
+    else if (e.value === null) j.local.push(e.rows);
     else {
       const hit = engine.cache?.get(cacheKey(e));
       if (hit) j.local.push(hit);

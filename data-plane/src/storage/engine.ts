@@ -312,7 +312,7 @@ export class Engine implements EngineApi {
     // Captured synchronously together: see the class comment.
     const head = sliceRows(st.head.sorted(), start, end);
     const sealing = st.sealingSorted().map((r) => sliceRows(r, start, end));
-    const entries = await this.reader.readSpan(st, start, end);
+    const entries = await this.reader.readSpan(st, start, end, true);
     const stored = (await this.reader.decodeAll(entries)).map((r) => sliceRows(r, start, end));
     return mergeLayers([...stored, ...sealing, head], st.fields);
   }

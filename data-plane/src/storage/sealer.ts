@@ -3,7 +3,7 @@ import type { SealItem, SealResult } from './codec-tasks.ts';
 import type { MergePolicy } from './segment-split.ts';
 import type { KvEntry, KvOp, KvStore } from './kv-store.ts';
 import { segmentKey, segmentKeyTs, segmentPrefixEnd } from './keys.ts';
-import { keyName, type SegmentReader } from './segment-reader.ts';
+import { keyName, valueId, type SegmentReader } from './segment-reader.ts';
 import { SEAL_SLACK, SeriesHead } from './series-head.ts';
 import type { SealingSnapshot, SeriesState } from './series-state.ts';
 import { wrapValue } from '../encoding/envelope.ts';
@@ -239,9 +239,9 @@ export class Sealer {
         if (tail == null || s.maxTs >= tail.maxTs) tail = { maxTs: s.maxTs, rowCount: s.rowCount };
       }
       if (!ops.length) return overlapping;
-      const put = segs.filter((s) => !overlapping.includes(s)).map((s) => s.maxTs);
+      const kept = segs.filter((s) => !overlapping.includes(s));
       if (series.metaDirty) ops.push({ type: 'put', key: series.metaKey, value: wrapValue('series-meta', new TextEncoder().encode(series.metaJson())) });
-      await writeSegments(this.host.kv, ops, [{ series, deleted: [], put }]);
+      await writeSegments(this.host.kv, ops, [{ series, deleted: [], put: kept.map((s) => s.maxTs), putIds: kept.map((s) => valueId(s.value)) }]);
       series.metaDirty = false;
       series.tail = tail;
       return overlapping;
@@ -297,7 +297,12 @@ export class Sealer {
     await writeSegments(
       this.host.kv,
       ops,
-      work.map(({ series }, i) => ({ series, deleted: existing[i].map((e) => segmentKeyTs(e.key)), put: result[i].map((seg) => seg.maxTs) })),
+      work.map(({ series }, i) => ({
+        series,
+        deleted: existing[i].map((e) => segmentKeyTs(e.key)),
+        put: result[i].map((seg) => seg.maxTs),
+        putIds: result[i].map((seg) => valueId(seg.value)),
+      })),
     );
     onCommitted();
     work.forEach(({ series: s }, i) => {
@@ -365,14 +370,18 @@ export class Sealer {
  * the directories are marked changing before the write is submitted and updated in the same
  * tick as it completes (before the caller's continuation runs).
  */
-async function writeSegments(kv: KvStore, ops: KvOp[], changes: { series: SeriesState; deleted: number[]; put: number[] }[]): Promise<void> {
+async function writeSegments(
+  kv: KvStore,
+  ops: KvOp[],
+  changes: { series: SeriesState; deleted: number[]; put: number[]; putIds: number[] }[],
+): Promise<void> {
   for (const c of changes) c.series.segments.beginWrite();
   let committed = false;
   try {
     await kv.write(ops);
     committed = true;
   } finally {
-    for (const c of changes) c.series.segments.endWrite(committed, c.deleted, c.put);
+    for (const c of changes) c.series.segments.endWrite(committed, c.deleted, c.put, c.putIds);
   }
 }
 

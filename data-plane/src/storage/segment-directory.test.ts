@@ -54,6 +54,26 @@ describe('SegmentDirectory', () => {
     expect(d.span(31, 40)).toEqual([]);
   });
 
+  it('keeps each segment\'s value identity through writes, and ignores identities read under an older version', () => {
+    const d = new SegmentDirectory(true);
+    d.beginWrite();
+    d.endWrite(true, [], [10, 20], [1, 2]);
+    let ids: number[] = [];
+    expect(d.span(0, 100, ids)).toEqual([10, 20]);
+    expect(ids).toEqual([1, 2]);
+    const v = d.version;
+    d.beginWrite();
+    d.endWrite(true, [20], [20, 30]); // rewritten without known identities
+    d.noteIds(v, [20], [99]); // read before the rewrite: stale
+    ids = [];
+    d.span(0, 100, ids);
+    expect(ids).toEqual([1, NaN, NaN]);
+    d.noteIds(d.version, [20, 30], [5, 6]);
+    ids = [];
+    d.span(15, 100, ids);
+    expect(ids).toEqual([5, 6]);
+  });
+
   it('becomes unknown after a failed write (it may or may not have been applied)', () => {
     const d = new SegmentDirectory(true);
     d.beginWrite();
@@ -192,6 +212,36 @@ describe('Engine reads through the segment directory (real RocksDB)', () => {
     expect(e2.reader.directoryMisses).toBe(0);
     const latest = await e2.latest(['B']);
     expect(Array.from(latest[0]!.ts)).toEqual([T0 + 1501 * S]);
+  });
+
+  it('answers a repeated read from the decoded cache without touching the store, and never a stale one', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'segdir-'));
+    dirs.push(dataDir);
+    const kv = new CountingKv(await RocksKvStore.open(dataDir, { writeBufferSize: 4 << 20, cacheSize: 8 << 20 }));
+    const e = await Engine.open({ dataDir, workerThreads: 2, idleSealMs: 3_600_000, segmentMaxRows: 64 }, { kv });
+    engines.push(e);
+    const ts = Array.from({ length: 300 }, (_, i) => T0 + i * S);
+    await e.write(batchOf(rowsOf('H', ts, ts.map((_, i) => i))));
+    await e.flush();
+    const q = { symbol: 'H', start: T0 + 10 * S, end: T0 + 250 * S, fields: ['close'] };
+    const first = await e.readRange(q); // reads the store and caches the decoded segments
+    const calls = () => kv.getManyCalls + kv.iterateCalls;
+    const before = calls();
+    const again = await e.readRange(q);
+    const candles = await e.candles({ symbol: 'H', start: q.start, end: q.end, interval: '1m', tz: 'UTC' });
+    expect(calls()).toBe(before);
+    expect(e.reader.storageSkipped).toBe(2);
+    expect(Array.from(again.values[0])).toEqual(Array.from(first.values[0]));
+    expect(Array.from(again.values[0])).toEqual(Array.from({ length: 240 }, (_, i) => i + 10));
+    expect(candles.ts.length).toBe(5);
+
+    // A rewrite inside the range (merge: new segments, new values): the next read sees it.
+    await e.write(batchOf(rowsOf('H', [T0 + 100 * S], [-1])));
+    await e.flush();
+    const after = await e.readRange(q);
+    expect(calls()).toBeGreaterThan(before);
+    expect(after.values[0][90]).toBe(-1);
+    expect(Array.from(after.values[0]).filter((v) => v !== -1)).toEqual(Array.from({ length: 240 }, (_, i) => i + 10).filter((v) => v !== 100));
   });
 
   it('falls back to a cursor, and forgets the directory, when it names a segment the store lacks', async () => {

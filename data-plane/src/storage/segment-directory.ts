@@ -14,6 +14,9 @@
 export class SegmentDirectory {
   /** sorted ascending; undefined = unknown */
   private keys: number[] | undefined;
+  /** per key, its stored value's identity (valueId) when known, else NaN: lets a read that finds
+   *  every segment in the decoded cache skip the store */
+  private ids: number[] = [];
   private writes = 0;
   /** bumped by every write: a key scan that saw a change start under it is stale */
   private generation = 0;
@@ -21,6 +24,11 @@ export class SegmentDirectory {
 
   constructor(known: boolean) {
     this.keys = known ? [] : undefined;
+  }
+
+  /** Changes with every write: ids noted for a span read under an older version are not kept. */
+  get version(): number {
+    return this.generation;
   }
 
   /** Whether span() can answer now. */
@@ -37,17 +45,28 @@ export class SegmentDirectory {
    * Key timestamps of the segments that may hold rows in [start, end), in key order: from the
    * first ending at or after `start` through the first ending at or after `end - 1` (segments
    * are disjoint and sorted, so that one is the last that can hold rows < end). Undefined when
-   * not usable.
+   * not usable. `ids`, when given, receives each segment's value identity (NaN: unknown).
    */
-  span(start: number, end: number): number[] | undefined {
+  span(start: number, end: number, ids?: number[]): number[] | undefined {
     const keys = this.keys;
     if (keys === undefined || this.writes !== 0) return undefined;
     const out: number[] = [];
     for (let i = lowerBound(keys, start); i < keys.length; i++) {
       out.push(keys[i]);
+      ids?.push(this.ids[i]);
       if (keys[i] >= end - 1) break;
     }
     return out;
+  }
+
+  /** Records the value identities a read found for key timestamps `ts`, if nothing changed since `version`. */
+  noteIds(version: number, ts: number[], ids: number[]): void {
+    const keys = this.keys;
+    if (keys === undefined || version !== this.generation || this.writes !== 0) return;
+    for (let k = 0; k < ts.length; k++) {
+      const i = lowerBound(keys, ts[k]);
+      if (keys[i] === ts[k]) this.ids[i] = ids[k];
+    }
   }
 
   /** Key timestamp of the newest segment (null: none), or undefined when not usable. */
@@ -65,31 +84,34 @@ export class SegmentDirectory {
 
   /**
    * Call in the same tick as the write's completion: applies its deleted and put key
-   * timestamps. A failed write (committed = false) may or may not have been applied: the
-   * directory becomes unknown.
+   * timestamps (`putIds`: the put values' identities, NaN or absent when unknown). A failed
+   * write (committed = false) may or may not have been applied: the directory becomes unknown.
    */
-  endWrite(committed: boolean, deleted: number[], put: number[]): void {
+  endWrite(committed: boolean, deleted: number[], put: number[], putIds: number[] = []): void {
     this.writes--;
     this.generation++;
     const keys = this.keys;
     if (keys === undefined) return;
     if (!committed) {
-      this.keys = undefined;
+      this.invalidate();
       return;
     }
     for (const ts of deleted) {
       const i = lowerBound(keys, ts);
-      if (keys[i] === ts) keys.splice(i, 1);
+      if (keys[i] === ts) keys.splice(i, 1), this.ids.splice(i, 1);
     }
-    for (const ts of put) {
+    put.forEach((ts, k) => {
       const i = lowerBound(keys, ts);
-      if (keys[i] !== ts) keys.splice(i, 0, ts);
-    }
+      const id = putIds[k] ?? NaN;
+      if (keys[i] !== ts) keys.splice(i, 0, ts), this.ids.splice(i, 0, id);
+      else this.ids[i] = id;
+    });
   }
 
   /** Forgets what is known (the keys may have changed in a way no write reported). */
   invalidate(): void {
     this.keys = undefined;
+    this.ids = [];
     this.generation++;
   }
 
@@ -105,7 +127,7 @@ export class SegmentDirectory {
     try {
       const keys: number[] = [];
       for await (const ts of scan) keys.push(ts);
-      if (generation === this.generation && this.writes === 0) this.keys = keys;
+      if (generation === this.generation && this.writes === 0) (this.keys = keys), (this.ids = keys.map(() => NaN));
     } finally {
       this.loading = false;
     }

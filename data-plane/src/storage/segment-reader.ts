@@ -24,8 +24,11 @@ export class SegmentReader {
   private seenOnce = new Set<string>();
   /** directory key scans in flight (one at a time: each reads the series' whole key range) */
   private loads = 0;
-  /** reads whose directory named a segment the store did not have (a bug if ever non-zero) */
+  /** reads whose directory named a segment the store did not have (a series dropped while the
+   *  read started, or a bug) */
   directoryMisses = 0;
+  /** span reads answered from the decoded cache without a storage read */
+  storageSkipped = 0;
 
   constructor(
     private readonly kv: KvStore,
@@ -45,14 +48,28 @@ export class SegmentReader {
    * directory this is one multi-get of exactly those segments; otherwise a cursor (and the
    * directory is loaded in the background for next time).
    */
-  readSpan(st: SeriesState, start: number, end: number): Promise<KvEntry[]> {
-    const span = st.segments.span(start, end);
+  readSpan(st: SeriesState, start: number, end: number): Promise<KvEntry[]>;
+  /**
+   * With `decoded`: when every segment of the span is in the decoded cache (and the directory
+   * knows which stored value each is), no storage read at all: the entries carry their rows
+   * and no value. Otherwise as above.
+   */
+  readSpan(st: SeriesState, start: number, end: number, decoded: true): Promise<SpanEntry[]>;
+  readSpan(st: SeriesState, start: number, end: number, decoded = false): Promise<SpanEntry[]> {
+    const dir = st.segments;
+    const ids: number[] = [];
+    const span = dir.span(start, end, ids);
     if (span === undefined) {
       this.loadDirectory(st);
       return this.collect(this.openRange(st.segmentPrefix, start), end);
     }
     if (span.length === 0) return Promise.resolve([]);
     const keys = span.map((ts) => segmentKey(st.segmentPrefix, ts));
+    if (decoded && this.cache) {
+      const hits = this.cachedSpan(keys, ids);
+      if (hits) return Promise.resolve(hits);
+    }
+    const version = dir.version;
     return this.kv.getMany(keys).then((values) => {
       const out: KvEntry[] = [];
       for (let i = 0; i < keys.length; i++) {
@@ -60,8 +77,22 @@ export class SegmentReader {
         if (value === undefined) return this.afterDirectoryMiss(st, () => this.collect(this.openRange(st.segmentPrefix, start), end));
         out.push({ key: keys[i], value });
       }
+      dir.noteIds(version, span, values.map((v) => valueId(v!)));
       return out;
     });
+  }
+
+  /** Decoded rows of every segment named, if the cache holds all of them; else null. */
+  private cachedSpan(keys: Buffer[], ids: number[]): SpanEntry[] | null {
+    const cache = this.cache!;
+    const names: string[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      if (Number.isNaN(ids[i])) return null;
+      names.push(cacheKeyOf(keys[i], ids[i]));
+      if (!cache.has(names[i])) return null; // looked at without counting: the read may still go to the store
+    }
+    this.storageSkipped++;
+    return keys.map((key, i) => ({ key, value: null, rows: cache.get(names[i])! }));
   }
 
   /** The newest stored segment of `st` (snapshot taken by this call), if any. */
@@ -132,12 +163,13 @@ export class SegmentReader {
     return out;
   }
 
-  /** Decoded rows of every entry (cache first, then inline or in the pool). */
-  async decodeAll(entries: KvEntry[]): Promise<SortedRows[]> {
+  /** Decoded rows of every entry (its rows, the cache, then inline or in the pool). */
+  async decodeAll(spanEntries: SpanEntry[]): Promise<SortedRows[]> {
+    const entries = spanEntries as KvEntry[]; // entries without a value carry rows: never decoded below
     const out = new Array<SortedRows>(entries.length);
     const missing: number[] = [];
-    entries.forEach((e, i) => {
-      const hit = this.cache?.get(cacheKey(e));
+    spanEntries.forEach((e, i) => {
+      const hit = e.value === null ? e.rows : this.cache?.get(cacheKey(e));
       if (hit) out[i] = hit;
       else missing.push(i);
     });
@@ -201,12 +233,38 @@ async function* keyTimes(it: KvIterator): AsyncIterable<number> {
   for await (const e of it) yield segmentKeyTs(e.key);
 }
 
-/** Cache key: the stored key plus the value's trailing checksum. */
+/** Cache key: the stored key plus the value's trailing checksum and length. */
 export function cacheKey(e: { key: Uint8Array; value: Uint8Array }): string {
   const v = e.value;
-  const sum = v.length >= 4 ? (v[v.length - 4] | (v[v.length - 3] << 8) | (v[v.length - 2] << 16) | (v[v.length - 1] << 24)) >>> 0 : 0;
-  return Buffer.from(e.key.buffer, e.key.byteOffset, e.key.byteLength).toString('latin1') + '#' + sum.toString(36) + ':' + v.length;
+  return keyString(e.key) + '#' + trailingSum(v).toString(36) + ':' + v.length;
 }
+
+/** cacheKey from a key and the value's identity (valueId), without the value. */
+function cacheKeyOf(key: Uint8Array, id: number): string {
+  return keyString(key) + '#' + Math.floor(id / ID_LENGTH_RANGE).toString(36) + ':' + (id % ID_LENGTH_RANGE);
+}
+
+/** Values' lengths that fit in a valueId (segments are far smaller). */
+const ID_LENGTH_RANGE = 2 ** 21;
+
+/**
+ * What identifies a stored value in cacheKey (its trailing checksum and length) as one number,
+ * for the segment directory; NaN for values too long to fit.
+ */
+export function valueId(v: Uint8Array): number {
+  return v.length < ID_LENGTH_RANGE ? trailingSum(v) * ID_LENGTH_RANGE + v.length : NaN;
+}
+
+function trailingSum(v: Uint8Array): number {
+  return v.length >= 4 ? (v[v.length - 4] | (v[v.length - 3] << 8) | (v[v.length - 2] << 16) | (v[v.length - 1] << 24)) >>> 0 : 0;
+}
+
+function keyString(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+}
+
+/** A stored segment a read needs: its stored bytes, or (value null) its decoded rows from the cache. */
+export type SpanEntry = KvEntry | { key: Buffer; value: null; rows: SortedRows };
 
 /** A readable name of a stored key for error messages (vnode/kind/symbol@ts). */
 export function keyName(key: Uint8Array): string {
