@@ -1,3 +1,5 @@
+import { lowerBoundTs } from './sorted-rows.ts';
+
 /**
  * The key timestamps (each segment's last row, see keys.ts) of every stored segment of one
  * series, when known, so that a range read can name its segments and fetch them with one
@@ -51,7 +53,7 @@ export class SegmentDirectory {
     const keys = this.keys;
     if (keys === undefined || this.writes !== 0) return undefined;
     const out: number[] = [];
-    for (let i = lowerBound(keys, start); i < keys.length; i++) {
+    for (let i = lowerBoundTs(keys, start); i < keys.length; i++) {
       out.push(keys[i]);
       ids?.push(this.ids[i]);
       if (keys[i] >= end - 1) break;
@@ -64,7 +66,7 @@ export class SegmentDirectory {
     const keys = this.keys;
     if (keys === undefined || version !== this.generation || this.writes !== 0) return;
     for (let k = 0; k < ts.length; k++) {
-      const i = lowerBound(keys, ts[k]);
+      const i = lowerBoundTs(keys, ts[k]);
       if (keys[i] === ts[k]) this.ids[i] = ids[k];
     }
   }
@@ -97,11 +99,11 @@ export class SegmentDirectory {
       return;
     }
     for (const ts of deleted) {
-      const i = lowerBound(keys, ts);
+      const i = lowerBoundTs(keys, ts);
       if (keys[i] === ts) keys.splice(i, 1), this.ids.splice(i, 1);
     }
     put.forEach((ts, k) => {
-      const i = lowerBound(keys, ts);
+      const i = lowerBoundTs(keys, ts);
       const id = putIds[k] ?? NaN;
       if (keys[i] !== ts) keys.splice(i, 0, ts), this.ids.splice(i, 0, id);
       else this.ids[i] = id;
@@ -137,16 +139,4 @@ export class SegmentDirectory {
   get size(): number | undefined {
     return this.keys?.length;
   }
-}
-
-/** First index whose key is ≥ ts. */
-function lowerBound(keys: number[], ts: number): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid] < ts) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

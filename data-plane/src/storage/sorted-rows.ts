@@ -141,8 +141,8 @@ function concat(t1: Float64Array, v1: Float64Array[], t2: Float64Array, v2: Floa
   return { ts, fields, values };
 }
 
-/** Index of the first row with ts >= t (binary search). */
-export function lowerBoundTs(ts: Float64Array, t: number): number {
+/** Index of the first element ≥ t of an ascending array (binary search). */
+export function lowerBoundTs(ts: ArrayLike<number>, t: number): number {
   let lo = 0;
   let hi = ts.length;
   while (lo < hi) {
