@@ -301,8 +301,12 @@ function checkCounterName(name: string): void {
   if (!name.endsWith('_total')) throw new Error(`BUG: counter ${name} must end in _total`);
 }
 
+const NEEDS_LABEL_ESCAPE = /[\\"\n]/;
+
 /** Escapes a label value: backslash, double quote and line feed (exposition format). */
 export function escapeLabelValue(v: string): string {
+  // One test first: label values are built on every metric update, and almost never need it.
+  if (!NEEDS_LABEL_ESCAPE.test(v)) return v;
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
