@@ -81,6 +81,10 @@ export interface EngineStats {
   cacheHits: number;
   cacheMisses: number;
   cacheBytes: number;
+  /** range/candle reads answered from the decoded cache without a storage read (segment directory) */
+  readsWithoutStorage: number;
+  /** reads whose segment directory named a segment storage did not have (read again by cursor) */
+  segmentDirectoryMisses: number;
   workerQueueDepth: number;
   corruptionsDetected: number;
 }

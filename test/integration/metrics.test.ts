@@ -81,6 +81,7 @@ describe('GET /metrics', () => {
     for (const name of [
       'stock_tsdb_storage_bytes', 'stock_tsdb_head_rows', 'stock_tsdb_head_bytes', 'stock_tsdb_wal_bytes',
       'stock_tsdb_cache_hit_ratio', 'stock_tsdb_worker_queue_depth', 'stock_tsdb_corruptions_detected_total',
+      'stock_tsdb_reads_without_storage_total', 'stock_tsdb_segment_directory_misses_total',
       'process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_open_fds', 'process_start_time_seconds',
     ]) {
       expect(one(name), name).toBeGreaterThanOrEqual(0);

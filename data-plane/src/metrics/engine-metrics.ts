@@ -28,6 +28,8 @@ export function registerEngineMetrics(registry: Registry, engine: StatsSource): 
     ['stock_tsdb_cache_hits_total', 'Decoded-segment cache hits.', (s) => s.cacheHits],
     ['stock_tsdb_cache_misses_total', 'Decoded-segment cache misses.', (s) => s.cacheMisses],
     ['stock_tsdb_corruptions_detected_total', 'Stored values that failed their version or checksum test.', (s) => s.corruptionsDetected],
+    ['stock_tsdb_reads_without_storage_total', 'Range and candle reads answered from the decoded-segment cache without a storage read.', (s) => s.readsWithoutStorage],
+    ['stock_tsdb_segment_directory_misses_total', 'Reads whose in-memory segment directory named a segment storage did not have (read again by cursor).', (s) => s.segmentDirectoryMisses],
   ];
   for (const [name, help, get] of counters) registry.callbackCounter({ name, help, collect: () => get(stats()) });
   const gauges: [string, string, (s: EngineStats) => number][] = [

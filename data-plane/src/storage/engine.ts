@@ -391,6 +391,8 @@ export class Engine implements EngineApi {
       cacheHits: c?.hits ?? 0,
       cacheMisses: c?.misses ?? 0,
       cacheBytes: c?.bytes ?? 0,
+      readsWithoutStorage: this.reader.storageSkipped,
+      segmentDirectoryMisses: this.reader.directoryMisses,
       workerQueueDepth: this.pool.queueDepth,
       corruptionsDetected: this.counters.corruptions,
     };

@@ -231,6 +231,7 @@ describe('Engine reads through the segment directory (real RocksDB)', () => {
     const candles = await e.candles({ symbol: 'H', start: q.start, end: q.end, interval: '1m', tz: 'UTC' });
     expect(calls()).toBe(before);
     expect(e.reader.storageSkipped).toBe(2);
+    expect(e.stats().readsWithoutStorage).toBe(2); // exported as stock_tsdb_reads_without_storage_total
     expect(Array.from(again.values[0])).toEqual(Array.from(first.values[0]));
     expect(Array.from(again.values[0])).toEqual(Array.from({ length: 240 }, (_, i) => i + 10));
     expect(candles.ts.length).toBe(5);
