@@ -23,6 +23,14 @@ describe('segment keys', () => {
     for (const ts of [0, -1, 1, 2 ** 32 - 1, 2 ** 32, -(2 ** 32), 1_704_159_059_000_001, -MAX, MAX]) expect(segmentKeyTs(segmentKey(prefix, ts))).toBe(ts);
   });
 
+  it('as seek bounds, out-of-range numbers become the nearest limit instead of throwing', () => {
+    for (const [t, limit] of [[Infinity, MAX], [1e20, MAX], [-Infinity, -MAX], [-1e20, -MAX]]) {
+      expect(segmentKeyTs(segmentKey(prefix, t))).toBe(limit);
+    }
+    expect(Buffer.compare(segmentKey(prefix, Infinity), segmentKey(prefix, MAX - 1))).toBe(1);
+    expect(Buffer.compare(segmentKey(prefix, -Infinity), segmentKey(prefix, -MAX + 1))).toBe(-1);
+  });
+
   it('sort bytewise in timestamp order, also 1 µs apart and across zero', () => {
     fc.assert(
       fc.property(fc.integer({ min: -MAX, max: MAX - 1 }), fc.integer({ min: 1, max: 5000 }), (a, d) => {

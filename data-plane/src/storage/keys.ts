@@ -96,6 +96,9 @@ export function parseDataKey(key: Uint8Array): { vnode: number; kind: number; sy
 }
 
 function writeTs(b: Buffer, at: number, ts: number): void {
+  // A seek bound may be any number (±Infinity from a library caller, say): beyond ±(2^53 − 1)
+  // it becomes that limit, which keeps its order against every stored key (always inside).
+  if (!(ts >= -Number.MAX_SAFE_INTEGER && ts <= Number.MAX_SAFE_INTEGER)) ts = ts > 0 ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
   // Offset-binary (ts + 2^63) so that negative timestamps sort before positive ones, computed
   // on the two 32-bit halves: ts + 2^63 itself is not exact in a double (format 1 computed it
   // so, and stored keys rounded to 2048 µs; see format-migration.ts). ts is an integer with
