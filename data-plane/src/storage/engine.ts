@@ -142,8 +142,9 @@ export class Engine implements EngineApi {
     const v = await this.kv.get(key);
     if (v?.toString() === '1') {
       const t0 = Date.now();
-      const rewritten = await migrateSegmentKeysFrom1(this.kv, (n) => this.log('info', 'storage format 1 → 2: rewriting segment keys', { rewritten: n }));
-      this.log('info', 'storage format 1 → 2: segment keys made exact', { rewritten, ms: Date.now() - t0 });
+      const r = await migrateSegmentKeysFrom1(this.kv, (n) => this.log('info', 'storage format 1 → 2: rewriting segment keys', { rewritten: n }));
+      this.log('info', 'storage format 1 → 2: segment keys made exact', { ...r, ms: Date.now() - t0 });
+      if (r.unreadable > 0) this.log('error', 'storage format 1 → 2: segments with unreadable headers kept their keys (their reads fail as corrupt)', r);
     }
     if (!v || v.toString() === '1') await this.kv.write([{ type: 'put', key, value: Buffer.from(FORMAT_VERSION) }], { sync: true });
     else if (v.toString() !== FORMAT_VERSION) {

@@ -13,16 +13,26 @@ const BATCH_BYTES = 4 << 20;
  * `segmentKeyTs` did not give back the segment's last timestamp. This rewrites every segment
  * whose key is not exact under the key of its real last timestamp (from its header), with the
  * same value. Idempotent, so a crash part-way is finished by the next open; the caller records
- * format 2 only after it returns. Returns the number of keys rewritten.
+ * format 2 only after it returns. Returns the number of keys rewritten, and of segments whose
+ * header could not be read (left as they are).
  */
-export async function migrateSegmentKeysFrom1(kv: KvStore, onProgress?: (rewritten: number) => void): Promise<number> {
+export async function migrateSegmentKeysFrom1(kv: KvStore, onProgress?: (rewritten: number) => void): Promise<{ rewritten: number; unreadable: number }> {
   let ops: KvOp[] = [];
   let bytes = 0;
   let rewritten = 0;
+  let unreadable = 0;
   const end = Buffer.from([SYSTEM_PREFIX >> 8, SYSTEM_PREFIX & 0xff]);
   for await (const e of kv.iterate({ lt: end })) {
     if (e.key[2] !== KIND_SEGMENT) continue;
-    const summary = readStoredSegmentSummary(e.value, keyName(e.key));
+    let summary;
+    try {
+      summary = readStoredSegmentSummary(e.value, keyName(e.key));
+    } catch {
+      // A damaged value keeps its key: its reads fail with CorruptionError as before, and one
+      // bad segment does not keep the whole store from opening.
+      unreadable++;
+      continue;
+    }
     if (summary.rowCount === 0) continue; // no rows, no last timestamp: its key says nothing wrong
     const prefix = e.key.subarray(0, e.key.length - 8);
     const exact = segmentKey(prefix, summary.maxTs);
@@ -39,5 +49,5 @@ export async function migrateSegmentKeysFrom1(kv: KvStore, onProgress?: (rewritt
     }
   }
   if (ops.length) await kv.write(ops, { sync: true });
-  return rewritten;
+  return { rewritten, unreadable };
 }

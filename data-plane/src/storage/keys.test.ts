@@ -106,4 +106,42 @@ describe('storage format 1 → 2 migration (real RocksDB)', () => {
     await e3.close();
     expect(again).toEqual([]);
   });
+
+  it('opens a format-1 store with a damaged segment: that one keeps its key, the rest are migrated', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fmt1-bad-'));
+    dirs.push(dataDir);
+    const T0 = 1_704_159_000_000_000;
+    const ts = Array.from({ length: 640 }, (_, i) => T0 + i * 300 + (i % 7));
+    const opts = { dataDir, workerThreads: 1, idleSealMs: 3_600_000, segmentMaxRows: 64, cacheBytes: 0 };
+    const e = await Engine.open(opts);
+    await e.write(batchOf({ symbol: 'T', ts: Float64Array.from(ts), columns: new Map([['price', Float64Array.from(ts, (_, i) => i)]]) }));
+    await e.flush();
+    await e.close();
+    const kv = await RocksKvStore.open(dataDir, { writeBufferSize: 4 << 20, cacheSize: 8 << 20 });
+    const prefix = segmentPrefix(e.seriesState('T')!.vnode, 'T');
+    const ops: KvOp[] = [];
+    let damaged: Buffer | null = null;
+    for await (const x of kv.iterate({ gte: prefix, lt: Buffer.concat([prefix, Buffer.alloc(9, 0xff)]) })) {
+      const old = format1Key(prefix, segmentKeyTs(x.key));
+      const value = Buffer.from(x.value);
+      if (!damaged && !old.equals(x.key)) (value[value.length >> 1] ^= 0xff), (damaged = old);
+      ops.push({ type: 'del', key: x.key }, { type: 'put', key: old, value });
+    }
+    ops.push({ type: 'put', key: engineMetaKey('format'), value: Buffer.from('1') });
+    await kv.write(ops, { sync: true });
+    await kv.close();
+    expect(damaged).not.toBeNull();
+
+    const logs: { level: string; extra: Record<string, unknown> }[] = [];
+    const e2 = await Engine.open(opts, { log: (level, msg, extra) => msg.includes('format 1') && logs.push({ level, extra: extra ?? {} }) });
+    try {
+      expect(logs.find((l) => l.level === 'error')?.extra).toMatchObject({ unreadable: 1 });
+      expect(logs.find((l) => l.level === 'info' && 'ms' in l.extra)?.extra).toMatchObject({ unreadable: 1 });
+      // The damaged segment is still there under its old key (its reads fail as corrupt).
+      expect(await e2.kv.get(damaged!)).toBeDefined();
+      await expect(e2.readRange({ symbol: 'T', start: T0, end: T0 + 10_000_000 })).rejects.toThrow(/checksum|corrupt/i);
+    } finally {
+      await e2.close();
+    }
+  });
 });
