@@ -50,6 +50,24 @@ describe('command line', () => {
     expect(b.stderr).toMatch(/--port/);
   });
 
+  it('a second server on a port in use exits 1 naming the port; the first keeps serving alone', async () => {
+    const first = await startServer();
+    running.push(first);
+    const dir = mkdtempSync(join(tmpdir(), 'stsdb-second-'));
+    tmp.push(dir);
+    // Bun with development off would otherwise share the port (SO_REUSEPORT) and split the
+    // connections between two data directories.
+    for (const ports of [
+      ['--port', String(first.dataPort), '--metrics-port', '0'],
+      ['--port', '0', '--metrics-port', String(first.metricsPort)],
+    ]) {
+      const r = spawnSync(LAUNCHER, ['--data-dir', join(dir, 'data'), '--bind', first.host, ...ports], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout + r.stderr).toMatch(new RegExp(`port (${first.dataPort}|${first.metricsPort}) in use`));
+    }
+    for (let i = 0; i < 6; i++) expect((await get(`${first.metricsUrl}/health`)).status).toBe(200);
+  });
+
   it('an invalid config exits 2 with a message naming the key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stsdb-cfg-'));
     tmp.push(dir);
