@@ -19,6 +19,8 @@ export interface EngineOptions {
   maxQueue: number;
   writeBufferSize: number;
   blockCacheSize: number;
+  /** segments the in-memory segment directories may hold together (16 bytes each; default 8M) */
+  directoryMaxSegments?: number;
 }
 
 /** Defaults for library use and tests (the server derives its options from config). */

@@ -19,10 +19,14 @@ import { VnodeStore } from './engine-vnodes.ts';
 import { openBackupSnapshot, type BackupSnapshot } from './engine-backup.ts';
 import { validateBatch } from './validate-batch.ts';
 import { migrateSegmentKeysFrom1 } from './format-migration.ts';
+import { DirectoryBudget } from './segment-directory.ts';
 import { PackedWriteBatch, type PackedBatch } from '../ingest/packed-batch.ts';
 
 /** Storage format this build writes; format 1 directories are migrated at open (format-migration.ts). */
 const FORMAT_VERSION = '2';
+/** Segments all segment directories may hold together by default: 8M × 16 bytes = 128 MB, the
+ *  keys of ~33 billion rows in 4096-row segments. */
+const DIRECTORY_MAX_SEGMENTS = 8_000_000;
 /** Freed WAL bytes after which the WAL key range is compacted in the background. */
 const WAL_COMPACT_AFTER_BYTES = 64 << 20;
 
@@ -52,6 +56,8 @@ export class Engine implements EngineApi {
   private readonly droppedAt = new Map<number, number>();
   /** Per-vnode export/import/digest/drop for the cluster layer. */
   readonly vnodes: VnodeStore;
+  /** Bounds the memory of every series' segment directory together. */
+  readonly directoryBudget: DirectoryBudget;
 
   private constructor(
     readonly kv: KvStore,
@@ -59,6 +65,7 @@ export class Engine implements EngineApi {
     readonly opts: EngineOptions,
     private readonly log: (level: 'info' | 'error', msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    this.directoryBudget = new DirectoryBudget(opts.directoryMaxSegments ?? DIRECTORY_MAX_SEGMENTS);
     this.cache = opts.cacheBytes > 0 ? new ByteLruCache<string, SortedRows>({ maxBytes: opts.cacheBytes, ttlMs: opts.cacheTtlMs }) : null;
     this.reader = new SegmentReader(kv, this.cache, pool, (err) => this.noteError(err));
     this.wal = new WriteAheadLog(kv, { sync: opts.walSync, apply: (batch, seq) => this.apply(batch, seq) });
@@ -182,6 +189,7 @@ export class Engine implements EngineApi {
     for (const st of [...this.series.values()]) {
       if (st.vnode !== vnode) continue;
       this.headBytes -= st.head.bytes;
+      st.segments.invalidate(); // gives its share of the directory budget back
       this.series.delete(st.symbol);
     }
     this.sortedSymbols = null;
@@ -202,7 +210,7 @@ export class Engine implements EngineApi {
     let st = this.series.get(symbol);
     if (!st) {
       // A series first seen here (not in the registry) has no stored segments yet.
-      st = new SeriesState(symbol, vnodeOf(symbol, this.opts.vnodes), !known, this.opts.segmentMaxRows);
+      st = new SeriesState(symbol, vnodeOf(symbol, this.opts.vnodes), !known, this.opts.segmentMaxRows, this.directoryBudget);
       this.series.set(symbol, st);
       this.sortedSymbols = null;
     }

@@ -8,7 +8,7 @@ import { Engine } from './engine.ts';
 import { batchOf } from './engine-test-support.ts';
 import type { KvIterator, KvRange, KvStore } from './kv-store.ts';
 import { RocksKvStore } from './rocks-kv-store.ts';
-import { SegmentDirectory } from './segment-directory.ts';
+import { DirectoryBudget, SegmentDirectory } from './segment-directory.ts';
 
 /** What a cursor read takes (SegmentReader.collect): from the first key ≥ start through the first ≥ end - 1. */
 function naiveSpan(keys: number[], start: number, end: number): number[] {
@@ -72,6 +72,32 @@ describe('SegmentDirectory', () => {
     ids = [];
     d.span(15, 100, ids);
     expect(ids).toEqual([5, 6]);
+  });
+
+  it('shares a budget: past it the least recently read directories are forgotten', () => {
+    const budget = new DirectoryBudget(25);
+    const fill = (d: SegmentDirectory, from: number) => {
+      d.beginWrite();
+      d.endWrite(true, [], Array.from({ length: 10 }, (_, i) => from + i));
+    };
+    const [a, b, c] = [new SegmentDirectory(true, budget), new SegmentDirectory(true, budget), new SegmentDirectory(true, budget)];
+    fill(a, 0);
+    fill(b, 100);
+    expect(budget.segments).toBe(20);
+    // Made in the order a, b, c (making counts as a read); then b and a are read: c, b, a.
+    b.span(0, 1000);
+    a.last();
+    fill(c, 200); // 30 > 25: c is the one growing, so b (next least recently read) goes, down to ≤ 22.5
+    expect(b.usable).toBe(false);
+    expect(a.usable && c.usable).toBe(true);
+    expect(budget.segments).toBe(20);
+    // A forgotten directory gives nothing back twice, and a growing one never evicts itself.
+    b.invalidate();
+    expect(budget.segments).toBe(20);
+    fill(c, 300);
+    expect(c.usable).toBe(true);
+    expect(a.usable).toBe(false);
+    expect(budget.segments).toBe(20);
   });
 
   it('becomes unknown after a failed write (it may or may not have been applied)', () => {
@@ -243,6 +269,27 @@ describe('Engine reads through the segment directory (real RocksDB)', () => {
     expect(calls()).toBeGreaterThan(before);
     expect(after.values[0][90]).toBe(-1);
     expect(Array.from(after.values[0]).filter((v) => v !== -1)).toEqual(Array.from({ length: 240 }, (_, i) => i + 10).filter((v) => v !== 100));
+  });
+
+  it('keeps every directory within the engine\'s budget and still answers every read exactly', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'segdir-'));
+    dirs.push(dataDir);
+    const e = await Engine.open({ dataDir, workerThreads: 2, idleSealMs: 3_600_000, segmentMaxRows: 64, cacheBytes: 0, directoryMaxSegments: 25 });
+    engines.push(e);
+    const ts = Array.from({ length: 640 }, (_, i) => T0 + i * S);
+    for (const sym of ['P', 'Q', 'R']) await e.write(batchOf(rowsOf(sym, ts, ts.map((_, i) => i))));
+    await e.flush();
+    expect(e.directoryBudget.segments).toBeLessThanOrEqual(25);
+    for (let round = 0; round < 3; round++) {
+      for (const sym of ['P', 'Q', 'R']) {
+        const r = await e.readRange({ symbol: sym, start: T0 + 100 * S, end: T0 + 500 * S });
+        expect(r.ts.length).toBe(400);
+        expect(e.directoryBudget.segments).toBeLessThanOrEqual(25);
+        await new Promise((res) => setTimeout(res, 20)); // let a background key scan finish
+      }
+    }
+    expect(e.reader.directoryMisses).toBe(0);
+    expect(['P', 'Q', 'R'].filter((s) => e.seriesState(s)!.segments.usable).length).toBeGreaterThanOrEqual(1);
   });
 
   it('falls back to a cursor, and forgets the directory, when it names a segment the store lacks', async () => {

@@ -16,6 +16,8 @@ import { lowerBoundTs } from './sorted-rows.ts';
 export class SegmentDirectory {
   /** sorted ascending; undefined = unknown */
   private keys: number[] | undefined;
+  /** what the engine's directories may hold together (none: unbounded) */
+  private readonly budget: DirectoryBudget | null;
   /** per key, its stored value's identity (valueId) when known, else NaN: lets a read that finds
    *  every segment in the decoded cache skip the store */
   private ids: number[] = [];
@@ -24,8 +26,10 @@ export class SegmentDirectory {
   private generation = 0;
   private loading = false;
 
-  constructor(known: boolean) {
+  constructor(known: boolean, budget: DirectoryBudget | null = null) {
     this.keys = known ? [] : undefined;
+    this.budget = budget;
+    if (known) budget?.touch(this);
   }
 
   /** Changes with every write: ids noted for a span read under an older version are not kept. */
@@ -52,6 +56,7 @@ export class SegmentDirectory {
   span(start: number, end: number, ids?: number[]): number[] | undefined {
     const keys = this.keys;
     if (keys === undefined || this.writes !== 0) return undefined;
+    this.budget?.touch(this);
     const out: number[] = [];
     for (let i = lowerBoundTs(keys, start); i < keys.length; i++) {
       out.push(keys[i]);
@@ -75,6 +80,7 @@ export class SegmentDirectory {
   last(): number | null | undefined {
     const keys = this.keys;
     if (keys === undefined || this.writes !== 0) return undefined;
+    this.budget?.touch(this);
     return keys.length ? keys[keys.length - 1] : null;
   }
 
@@ -98,6 +104,7 @@ export class SegmentDirectory {
       this.invalidate();
       return;
     }
+    const before = keys.length;
     for (const ts of deleted) {
       const i = lowerBoundTs(keys, ts);
       if (keys[i] === ts) keys.splice(i, 1), this.ids.splice(i, 1);
@@ -108,10 +115,12 @@ export class SegmentDirectory {
       if (keys[i] !== ts) keys.splice(i, 0, ts), this.ids.splice(i, 0, id);
       else this.ids[i] = id;
     });
+    this.budget?.resize(this, keys.length - before);
   }
 
   /** Forgets what is known (the keys may have changed in a way no write reported). */
   invalidate(): void {
+    if (this.keys !== undefined) this.budget?.forget(this, this.keys.length);
     this.keys = undefined;
     this.ids = [];
     this.generation++;
@@ -129,7 +138,12 @@ export class SegmentDirectory {
     try {
       const keys: number[] = [];
       for await (const ts of scan) keys.push(ts);
-      if (generation === this.generation && this.writes === 0) (this.keys = keys), (this.ids = keys.map(() => NaN));
+      if (generation === this.generation && this.writes === 0) {
+        this.keys = keys;
+        this.ids = keys.map(() => NaN);
+        this.budget?.touch(this);
+        this.budget?.resize(this, keys.length);
+      }
     } finally {
       this.loading = false;
     }
@@ -138,5 +152,43 @@ export class SegmentDirectory {
   /** Known segment count (undefined when unknown), for tests and metrics. */
   get size(): number | undefined {
     return this.keys?.length;
+  }
+}
+
+/**
+ * Bounds the segments all of an engine's directories hold (16 bytes each): past the bound the
+ * least recently read directories are forgotten (their series read by cursor again, and load
+ * their directory back when read). A directory only written to counts as read when it was made.
+ */
+export class DirectoryBudget {
+  private used = 0;
+  /** known directories, least recently read first (Map order) */
+  private readonly order = new Map<SegmentDirectory, true>();
+
+  constructor(readonly maxSegments: number) {}
+
+  /** Segments held by known directories now. */
+  get segments(): number {
+    return this.used;
+  }
+
+  touch(d: SegmentDirectory): void {
+    this.order.delete(d);
+    this.order.set(d, true);
+  }
+
+  resize(d: SegmentDirectory, delta: number): void {
+    this.used += delta;
+    if (this.used <= this.maxSegments) return;
+    // Down to 90%, so a directory growing at the bound does not evict one per write.
+    for (const old of this.order.keys()) {
+      if (this.used <= this.maxSegments * 0.9) break;
+      if (old !== d) old.invalidate();
+    }
+  }
+
+  forget(d: SegmentDirectory, size: number): void {
+    this.used -= size;
+    this.order.delete(d);
   }
 }

@@ -1,7 +1,7 @@
 import type { PackedBatch } from '../ingest/packed-batch.ts';
 import type { SeriesRows } from '../model.ts';
 import { metaKey, segmentPrefix } from './keys.ts';
-import { SegmentDirectory } from './segment-directory.ts';
+import { SegmentDirectory, type DirectoryBudget } from './segment-directory.ts';
 import { SeriesHead } from './series-head.ts';
 import { sortDedupe, type SortedRows } from './sorted-rows.ts';
 
@@ -36,14 +36,15 @@ export class SeriesState {
   /**
    * `isNew`: the series has no stored segments (first seen by this process, not in the
    * registry: every stored segment is committed together with its series' meta record).
-   * `sealAt`: the head length at which the sealer takes it (SeriesHead).
+   * `sealAt`: the head length at which the sealer takes it (SeriesHead). `directoryBudget`: the
+   * engine's bound on what segment directories hold.
    */
-  constructor(readonly symbol: string, readonly vnode: number, isNew = false, sealAt = 0) {
+  constructor(readonly symbol: string, readonly vnode: number, isNew = false, sealAt = 0, directoryBudget: DirectoryBudget | null = null) {
     this.head = new SeriesHead(undefined, sealAt);
     this.segmentPrefix = segmentPrefix(vnode, symbol);
     this.metaKey = metaKey(vnode, symbol);
     this.tail = isNew ? null : undefined;
-    this.segments = new SegmentDirectory(isNew);
+    this.segments = new SegmentDirectory(isNew, directoryBudget);
   }
 
   /** Records new fields and integer→float promotions seen in `rows`. */
