@@ -52,37 +52,52 @@ function format1Key(prefixBytes: Buffer, ts: number): Buffer {
   return b;
 }
 
+const T0 = 1_704_159_000_000_000;
+
+/**
+ * A store in format 1: series T with `ts` (and price = row index) written and sealed in 64-row
+ * segments by this build, then its off-grid keys rewritten the way format 1 wrote them and the
+ * format marker set to 1. With `damageOne`, the first re-keyed segment also gets a flipped byte.
+ */
+async function format1Store(dataDir: string, ts: number[], damageOne = false): Promise<{ opts: Parameters<typeof Engine.open>[0]; offGrid: number; damaged: Buffer | null }> {
+  const opts = { dataDir, workerThreads: 1, idleSealMs: 3_600_000, segmentMaxRows: 64, cacheBytes: 0 };
+  const e = await Engine.open(opts);
+  await e.write(batchOf({ symbol: 'T', ts: Float64Array.from(ts), columns: new Map([['price', Float64Array.from(ts, (_, i) => i)]]) }));
+  await e.flush();
+  await e.close();
+  const kv = await RocksKvStore.open(dataDir, { writeBufferSize: 4 << 20, cacheSize: 8 << 20 });
+  const prefix = segmentPrefix(e.seriesState('T')!.vnode, 'T');
+  const ops: KvOp[] = [];
+  let offGrid = 0;
+  let damaged: Buffer | null = null;
+  for await (const x of kv.iterate({ gte: prefix, lt: Buffer.concat([prefix, Buffer.alloc(9, 0xff)]) })) {
+    expect(x.key[2]).toBe(KIND_SEGMENT);
+    const old = format1Key(prefix, segmentKeyTs(x.key));
+    if (old.equals(x.key)) continue;
+    offGrid++;
+    const value = Buffer.from(x.value);
+    if (damageOne && !damaged) (value[value.length >> 1] ^= 0xff), (damaged = old);
+    ops.push({ type: 'del', key: x.key }, { type: 'put', key: old, value });
+  }
+  ops.push({ type: 'put', key: engineMetaKey('format'), value: Buffer.from('1') });
+  await kv.write(ops, { sync: true });
+  await kv.close();
+  return { opts, offGrid, damaged };
+}
+
 describe('storage format 1 → 2 migration (real RocksDB)', () => {
   const dirs: string[] = [];
   afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const tempDir = (name: string) => {
+    const d = mkdtempSync(join(tmpdir(), name));
+    dirs.push(d);
+    return d;
+  };
 
   it('re-keys format-1 segments exactly, once, and reads every row, also at the edges format 1 lost', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'fmt1-'));
-    dirs.push(dataDir);
-    const T0 = 1_704_159_000_000_000;
     // Tick-like timestamps 300 µs apart: many segment ends fall off format 1's 2048 µs grid.
     const ts = Array.from({ length: 2000 }, (_, i) => T0 + i * 300 + (i % 7));
-    const opts = { dataDir, workerThreads: 1, idleSealMs: 3_600_000, segmentMaxRows: 64, cacheBytes: 0 };
-    const e = await Engine.open(opts);
-    await e.write(batchOf({ symbol: 'T', ts: Float64Array.from(ts), columns: new Map([['price', Float64Array.from(ts, (_, i) => i)]]) }));
-    await e.flush();
-    await e.close();
-
-    // Turn the directory into what format 1 wrote.
-    const kv = await RocksKvStore.open(dataDir, { writeBufferSize: 4 << 20, cacheSize: 8 << 20 });
-    const prefix = segmentPrefix(e.seriesState('T')!.vnode, 'T');
-    const ops: KvOp[] = [];
-    let offGrid = 0;
-    for await (const x of kv.iterate({ gte: prefix, lt: Buffer.concat([prefix, Buffer.alloc(9, 0xff)]) })) {
-      expect(x.key[2]).toBe(KIND_SEGMENT);
-      const old = format1Key(prefix, segmentKeyTs(x.key));
-      if (old.equals(x.key)) continue;
-      offGrid++;
-      ops.push({ type: 'del', key: x.key }, { type: 'put', key: old, value: x.value });
-    }
-    ops.push({ type: 'put', key: engineMetaKey('format'), value: Buffer.from('1') });
-    await kv.write(ops, { sync: true });
-    await kv.close();
+    const { opts, offGrid } = await format1Store(tempDir('fmt1-'), ts);
     expect(offGrid).toBeGreaterThan(20);
 
     const logs: Record<string, unknown>[] = [];
@@ -108,28 +123,8 @@ describe('storage format 1 → 2 migration (real RocksDB)', () => {
   });
 
   it('opens a format-1 store with a damaged segment: that one keeps its key, the rest are migrated', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'fmt1-bad-'));
-    dirs.push(dataDir);
-    const T0 = 1_704_159_000_000_000;
     const ts = Array.from({ length: 640 }, (_, i) => T0 + i * 300 + (i % 7));
-    const opts = { dataDir, workerThreads: 1, idleSealMs: 3_600_000, segmentMaxRows: 64, cacheBytes: 0 };
-    const e = await Engine.open(opts);
-    await e.write(batchOf({ symbol: 'T', ts: Float64Array.from(ts), columns: new Map([['price', Float64Array.from(ts, (_, i) => i)]]) }));
-    await e.flush();
-    await e.close();
-    const kv = await RocksKvStore.open(dataDir, { writeBufferSize: 4 << 20, cacheSize: 8 << 20 });
-    const prefix = segmentPrefix(e.seriesState('T')!.vnode, 'T');
-    const ops: KvOp[] = [];
-    let damaged: Buffer | null = null;
-    for await (const x of kv.iterate({ gte: prefix, lt: Buffer.concat([prefix, Buffer.alloc(9, 0xff)]) })) {
-      const old = format1Key(prefix, segmentKeyTs(x.key));
-      const value = Buffer.from(x.value);
-      if (!damaged && !old.equals(x.key)) (value[value.length >> 1] ^= 0xff), (damaged = old);
-      ops.push({ type: 'del', key: x.key }, { type: 'put', key: old, value });
-    }
-    ops.push({ type: 'put', key: engineMetaKey('format'), value: Buffer.from('1') });
-    await kv.write(ops, { sync: true });
-    await kv.close();
+    const { opts, damaged } = await format1Store(tempDir('fmt1-bad-'), ts, true);
     expect(damaged).not.toBeNull();
 
     const logs: { level: string; extra: Record<string, unknown> }[] = [];
