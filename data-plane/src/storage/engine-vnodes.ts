@@ -1,11 +1,9 @@
 import type { KvEntry, KvStore } from './kv-store.ts';
 import { KIND_META, KIND_SEGMENT, parseDataKey, vnodeRange } from './keys.ts';
 import { unwrapValue } from '../encoding/envelope.ts';
-import { readStoredSegmentSummary } from './segment-value.ts';
-import type { SegmentSummary } from '../encoding/segment-codec.ts';
 import { CorruptionError } from '../errors.ts';
 import type { Sealer, VerbatimSegment } from './sealer.ts';
-import { keyName, type SegmentReader } from './segment-reader.ts';
+import { keyName, segmentSummaryOf, type SegmentReader } from './segment-reader.ts';
 import type { SeriesState } from './series-state.ts';
 import type { SortedRows } from './sorted-rows.ts';
 
@@ -145,19 +143,6 @@ export class VnodeStore {
     const { gte, lt } = vnodeRange(vnode);
     await this.host.kv.clearRange(gte, lt);
     this.host.reader.forgetPrefix(gte);
-  }
-}
-
-/**
- * readStoredSegmentSummary of a stored entry, naming its key only when it throws: building the
- * name for every entry was ~4% of a handoff import's main thread.
- */
-export function segmentSummaryOf(e: KvEntry): SegmentSummary {
-  try {
-    return readStoredSegmentSummary(e.value, '');
-  } catch (err) {
-    if (err instanceof CorruptionError && !err.key) throw new CorruptionError(err.message, keyName(e.key), { cause: err.cause });
-    throw err;
   }
 }
 

@@ -1,7 +1,6 @@
 import type { KvOp, KvStore } from './kv-store.ts';
 import { KIND_SEGMENT, SYSTEM_PREFIX, segmentKey } from './keys.ts';
-import { keyName } from './segment-reader.ts';
-import { readStoredSegmentSummary } from './segment-value.ts';
+import { segmentSummaryOf } from './segment-reader.ts';
 
 /** Bytes of rewritten values per batch. */
 const BATCH_BYTES = 4 << 20;
@@ -26,7 +25,7 @@ export async function migrateSegmentKeysFrom1(kv: KvStore, onProgress?: (rewritt
     if (e.key[2] !== KIND_SEGMENT) continue;
     let summary;
     try {
-      summary = readStoredSegmentSummary(e.value, keyName(e.key));
+      summary = segmentSummaryOf(e);
     } catch {
       // A damaged value keeps its key: its reads fail with CorruptionError as before, and one
       // bad segment does not keep the whole store from opening.

@@ -2,12 +2,11 @@ import type { CodecPool } from './codec-pool.ts';
 import type { SealItem, SealResult } from './codec-tasks.ts';
 import type { MergePolicy } from './segment-split.ts';
 import type { KvEntry, KvOp, KvStore } from './kv-store.ts';
-import { segmentKey, segmentKeyTs, segmentPrefixEnd } from './keys.ts';
-import { keyName, valueId, type SegmentReader } from './segment-reader.ts';
+import { segmentKey, segmentKeyTs } from './keys.ts';
+import { keyName, segmentSummaryOf, valueId, type SegmentReader } from './segment-reader.ts';
 import { SEAL_SLACK, SeriesHead } from './series-head.ts';
 import type { SealingSnapshot, SeriesState } from './series-state.ts';
 import { wrapValue } from '../encoding/envelope.ts';
-import { readStoredSegmentSummary } from './segment-value.ts';
 
 export interface SealerOptions {
   maxRows: number;
@@ -220,26 +219,23 @@ export class Sealer {
       let lo = Infinity;
       let hi = -Infinity;
       for (const s of segs) (lo = Math.min(lo, s.minTs)), (hi = Math.max(hi, s.maxTs));
-      // Stored segments whose key (= their max ts) is ≥ lo, up to the first one past hi.
-      const stored: { minTs: number; maxTs: number }[] = [];
-      for await (const e of this.host.kv.iterate({ gte: segmentKey(series.segmentPrefix, lo), lt: segmentPrefixEnd(series.segmentPrefix) })) {
-        const maxTs = segmentKeyTs(e.key);
-        stored.push({ minTs: readStoredSegmentSummary(e.value, keyName(e.key)).minTs, maxTs });
-        if (maxTs > hi) break;
-      }
+      // Stored segments that can hold rows in [lo, hi] (the read path's span: from the first
+      // ending at or after lo through the first ending at or after hi).
+      const stored = (await this.host.reader.readSpan(series, lo, hi + 1)).map((e) => ({ minTs: segmentSummaryOf(e).minTs, maxTs: segmentKeyTs(e.key) }));
       const ops: KvOp[] = [];
       const overlapping: VerbatimSegment[] = [];
+      const kept: VerbatimSegment[] = [];
       let tail = series.tail;
       for (const s of segs) {
         if (stored.some((t) => t.minTs <= s.maxTs && t.maxTs >= s.minTs)) {
           overlapping.push(s);
           continue;
         }
+        kept.push(s);
         ops.push({ type: 'put', key: segmentKey(series.segmentPrefix, s.maxTs), value: s.value });
         if (tail == null || s.maxTs >= tail.maxTs) tail = { maxTs: s.maxTs, rowCount: s.rowCount };
       }
       if (!ops.length) return overlapping;
-      const kept = segs.filter((s) => !overlapping.includes(s));
       if (series.metaDirty) ops.push({ type: 'put', key: series.metaKey, value: wrapValue('series-meta', new TextEncoder().encode(series.metaJson())) });
       await writeSegments(this.host.kv, ops, [{ series, deleted: [], put: kept.map((s) => s.maxTs), putIds: kept.map((s) => valueId(s.value)) }]);
       series.metaDirty = false;
@@ -359,7 +355,7 @@ export class Sealer {
     // The row count is known unless the tail changed since (or was never read: after a restart);
     // then the segment's header says it, without decoding the columns.
     const rowCount =
-      s.tail !== undefined && s.tail.maxTs === maxTs ? s.tail.rowCount : readStoredSegmentSummary(entry.value, keyName(entry.key)).rowCount;
+      s.tail !== undefined && s.tail.maxTs === maxTs ? s.tail.rowCount : segmentSummaryOf(entry).rowCount;
     s.tail = { maxTs, rowCount };
     return { entry, rowCount };
   }

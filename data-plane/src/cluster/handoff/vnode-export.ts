@@ -2,7 +2,7 @@ import { writeSnapshot } from '../../ops/snapshot-stream.ts';
 import type { Engine } from '../../storage/engine.ts';
 import { KIND_SEGMENT } from '../../storage/keys.ts';
 import type { KvEntry } from '../../storage/kv-store.ts';
-import { segmentSummaryOf } from '../../storage/engine-vnodes.ts';
+import { segmentSummaryOf } from '../../storage/segment-reader.ts';
 
 /** Key of the last frame of an export stream: `0xFFFF 'D'` + "digest", outside every vnode range. */
 export const DIGEST_KEY = Buffer.concat([Buffer.from([0xff, 0xff, 0x44]), Buffer.from('digest')]);
