@@ -14,6 +14,7 @@ import { loadConfig } from './config/load-config.ts';
 import type { DeepPartial, StockTsdbConfig } from './config/types.ts';
 import { startServer, type RunningServer } from './http/standalone-server.ts';
 import { WriteParser } from './ingest/write-parser.ts';
+import { fastPathAvailable } from './ingest/lp-fast-path.ts';
 import { Logger } from './logging/logger.ts';
 import { VERSION } from './metrics/build-info.ts';
 import type { EngineApi } from './engine-api.ts';
@@ -96,6 +97,7 @@ async function run(config: StockTsdbConfig, configPath: string, logger: Logger):
   const host = config.network.bind_address;
   const metrics = server.metricsPort === null ? 'off' : `${host}:${server.metricsPort}`;
   logger.info('stock-tsdb started', { version: VERSION, data: `${host}:${server.dataPort}`, metrics, config: configPath, data_dir: config.storage.data_dir, pid: process.pid });
+  if (!fastPathAvailable()) logger.warn('line-protocol fast path not built (run scripts/build-wasm.sh): every body goes to the slower TypeScript parser');
   // Stable, parseable line for scripts and the test helper (ports may have been chosen by the OS).
   process.stdout.write(`stock-tsdb ${VERSION} listening data=${host}:${server.dataPort} metrics=${metrics}\n`);
   try {

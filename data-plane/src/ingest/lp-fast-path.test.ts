@@ -1,0 +1,233 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../errors.ts';
+import type { Precision } from '../model.ts';
+import { parseLineProtocolPacked, parseLineProtocolReference } from './line-protocol-parser.ts';
+import { FAST_PATH_MAX_BYTES, fastPathAvailable, parseLineProtocolFast } from './lp-fast-path.ts';
+import type { PackedBatch } from './packed-batch.ts';
+import { DEFAULT_WRITE_LIMITS } from './write-limits.ts';
+
+const enc = new TextEncoder();
+/** Server time for lines without a timestamp: fixed, so both parses of a body agree. */
+const NOW_US = 1_700_000_000_000_000;
+
+/** The reference parser's batch, or its error message. */
+function reference(body: Uint8Array, precision: Precision, limits = DEFAULT_WRITE_LIMITS): PackedBatch | string {
+  try {
+    return parseLineProtocolReference(body, { precision, limits, defaultTimeUs: NOW_US });
+  } catch (e) {
+    if (e instanceof ValidationError) return `${e.code}: ${e.message}`;
+    throw e;
+  }
+}
+
+/** What the public packed parse gives (fast path first), in reference()'s form. */
+function packed(body: Uint8Array, precision: Precision, limits = DEFAULT_WRITE_LIMITS): PackedBatch | string {
+  try {
+    return parseLineProtocolPacked(body, { precision, limits, defaultTimeUs: NOW_US });
+  } catch (e) {
+    if (e instanceof ValidationError) return `${e.code}: ${e.message}`;
+    throw e;
+  }
+}
+
+/** Exact equality of two packed batches (values compared with Object.is: NaN, -0). */
+function expectSameBatch(a: PackedBatch, b: PackedBatch): void {
+  expect(a.symbols).toEqual(b.symbols);
+  expect(a.fieldNames).toEqual(b.fieldNames);
+  expect(a.rowCount).toBe(b.rowCount);
+  expect(Array.from(a.starts)).toEqual(Array.from(b.starts));
+  expect(Array.from(a.present)).toEqual(Array.from(b.present));
+  expect(a.data.length).toBe(b.data.length);
+  for (let k = 0; k < a.data.length; k++) {
+    if (!Object.is(a.data[k], b.data[k])) throw new Error(`data[${k}]: fast ${a.data[k]}, reference ${b.data[k]}`);
+  }
+}
+
+/** Checks the fast path against the reference on one body; returns whether the fast path took it. */
+function check(text: string, precision: Precision = 'ns', limits = DEFAULT_WRITE_LIMITS): boolean {
+  const body = enc.encode(text);
+  const ref = reference(body, precision, limits);
+  const fast = parseLineProtocolFast(body, precision, limits);
+  if (fast !== null) {
+    if (typeof ref === 'string') throw new Error(`fast path accepted a body the reference rejects (${ref}): ${JSON.stringify(text)}`);
+    expectSameBatch(fast, ref);
+  }
+  // The public parse gives the reference's answer either way (batch or the very same error).
+  const pub = packed(body, precision, limits);
+  if (typeof ref === 'string') expect(pub).toBe(ref);
+  else expectSameBatch(pub as PackedBatch, ref);
+  return fast !== null;
+}
+
+/** Time-major OHLCV body as the bench and bulk loaders send it. */
+function ohlcvBody(symbols: number, rowsPerSymbol: number, t0Ns = 1704159000000000000n): string {
+  const lines: string[] = [];
+  for (let r = 0; r < rowsPerSymbol; r++) {
+    const ts = t0Ns + BigInt(r) * 1_000_000_000n;
+    for (let s = 0; s < symbols; s++) {
+      const p = (10 + s + r / 100).toFixed(2);
+      lines.push(`bars,symbol=stock.SH.${600000 + s} open=${p},high=${p},low=${p},close=${p},volume=${100 * (r + 1)}i ${ts}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+describe('line-protocol fast path (WebAssembly)', () => {
+  it('is built in the test environment (scripts/build-wasm.sh ran)', () => {
+    expect(fastPathAvailable()).toBe(true);
+  });
+
+  it('takes time-major OHLCV bodies and gives exactly the reference batch', () => {
+    expect(check(ohlcvBody(1000, 10))).toBe(true);
+    expect(check(ohlcvBody(3, 50) + '\n')).toBe(true);
+    expect(check(ohlcvBody(1, 1))).toBe(true);
+  });
+
+  it('agrees with the reference on every precision and on integral, fractional and long values', () => {
+    for (const precision of ['ns', 'us', 'ms', 's'] as Precision[]) {
+      const ts = { ns: '1700000000123456789', us: '1700000000123456', ms: '1700000000123', s: '1700000000' }[precision];
+      expect(check(`X a=1,b=0.1,c=123456789012345,d=12345678.9012345,e=007,f=1.,g=0i,h=999999999999999i ${ts}`, precision)).toBe(true);
+    }
+  });
+
+  it('agrees with the reference on tags, comments, blank lines and repeated keys', () => {
+    const handled = [
+      'bars,exchange=SH,symbol=X,kind=stock close=1 1700000000000000000',
+      'stock.SH.600519 close=1 1700000000000000000',
+      '# header\n\nX a=1 1700000000000000000\n\n# mid\nY a=2 1700000000000000000\n',
+      'X a=1,a=2 1700000000000000000', // last value wins
+      'X a=1 1700000000000000000\nX b=2 1700000000000000001\nX a=3,b=4 1700000000000001000',
+      'X a=1 5', // ns → 0 µs (1970), inside the accepted range
+    ];
+    for (const text of handled) expect(check(text), text).toBe(true);
+  });
+
+  it('hands every other shape to the reference, which answers it (batch or error)', () => {
+    const others = [
+      'bars,symbol=bad/sym open=1 1700000000000000000', // invalid symbol: the reference's message
+      'bars,symbol=X time=1 1700000000000000000', // reserved field name
+      'bars,symbol=X 1bad=1 1700000000000000000',
+      'bars,symbol=X,symbol=Y a=1 1700000000000000000',
+      'X a=-1.5 1700000000000000000',
+      'X a=1e3 1700000000000000000',
+      'X a=.5 1700000000000000000',
+      'X a=12u 1700000000000000000',
+      'X a=1.5i 1700000000000000000',
+      'X a="s" 1700000000000000000',
+      'X a=t 1700000000000000000',
+      'X a=NaN 1700000000000000000',
+      'X a=1234567890123456 1700000000000000000', // 16 digits
+      'X a=1', // no timestamp: server time
+      'X a=1 1700000000000000000\r\n',
+      ' X a=1 1700000000000000000',
+      'X  a=1 1700000000000000000',
+      'X a=1  1700000000000000000',
+      'X a=1 1700000000000000000 ',
+      'X a=1 -1700000000000000000',
+      'X a=1 99999999999999999999',
+      'X a=1 7258118400000000000', // 2200-01-01: outside the range
+      'm\\ x,symbol=X a=1 1700000000000000000',
+      'm=x,symbol=X a=1 1700000000000000000',
+      'bars,symbol=X a=1,',
+      'bars,symbol= a=1 1700000000000000000',
+      'bars,=X a=1 1700000000000000000',
+      'bars, a=1 1700000000000000000',
+      'X a=1,,b=2 1700000000000000000',
+      'X =1 1700000000000000000',
+      'X a= 1700000000000000000',
+      'X\ta=1 1700000000000000000',
+      'X a=1 1700000000000000000x',
+      '',
+      '\n\n',
+    ];
+    for (const text of others) {
+      check(text);
+      if (text.trim() !== '') expect(parseLineProtocolFast(enc.encode(text), 'ns'), text).toBeNull();
+    }
+  });
+
+  it('leaves limits to the reference: too many rows or values', () => {
+    const body = ohlcvBody(10, 10);
+    expect(check(body, 'ns', { maxRows: 99, maxValues: 32_000_000 })).toBe(false);
+    expect(check(body, 'ns', { maxRows: 100, maxValues: 32_000_000 })).toBe(true);
+    expect(check(body, 'ns', { maxRows: 1000, maxValues: 5 * 1024 - 1 })).toBe(false);
+  });
+
+  it('leaves bodies over its size bound to the reference', () => {
+    const line = 'X a=1 1700000000000000000\n';
+    const big = enc.encode(line.repeat(Math.ceil((FAST_PATH_MAX_BYTES + 1) / line.length)));
+    expect(parseLineProtocolFast(big, 'ns')).toBeNull();
+    expect(parseLineProtocolPacked(big, { precision: 'ns' }).rowCount).toBe(big.length / line.length);
+  });
+
+  it('stays exact after its name cache was emptied at its bound (100K names)', () => {
+    const lines = (from: number, n: number) => Array.from({ length: n }, (_, k) => `S${from + k} a=${k} 1700000000000000000`).join('\n');
+    for (let round = 0; round < 3; round++) expect(check(lines(round * 45_000, 45_000))).toBe(true);
+    expect(check(lines(0, 1000))).toBe(true); // names from before the reset
+  });
+
+  it('agrees with the reference on generated bodies (property)', () => {
+    /** Mostly the clean form, sometimes one of the shapes the fast path leaves to the reference. */
+    const mostly = <T,>(clean: fc.Arbitrary<T>, dirty: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: clean }, { weight: 1, arbitrary: dirty });
+    const symbol = mostly(fc.constantFrom('AAPL', 'stock.SH.600000', 'X_1:2-3', 'Y'), fc.constantFrom('bad/sym', 'é', 'a'.repeat(129), ''));
+    const measurement = mostly(fc.constantFrom('bars', 'm', 'stock.SZ.000001'), fc.constantFrom('a=b', 'b\\ ar', 'b\\,ar', ''));
+    const tag = mostly(
+      fc.oneof(symbol.map((s) => `symbol=${s}`), fc.constantFrom('exchange=SH', 'k=v')),
+      fc.constantFrom('k=', '=v', 'k\\ x=v', 'name=贵州茅台', 'k=v\\=w'),
+    );
+    const fieldKey = mostly(fc.constantFrom('open', 'high', 'low', 'close', 'volume', 'v2', '_x'), fc.constantFrom('time', '1bad', 'a\\ b', 'é', ''));
+    const value = mostly(
+      fc.oneof(
+        fc.tuple(fc.integer({ min: 0, max: 99999 }), fc.integer({ min: 0, max: 3 })).map(([m, f]) => (f === 0 ? `${m}` : (m / 10 ** f).toFixed(f))),
+        fc.integer({ min: 0, max: 2_000_000 }).map((v) => `${v}i`),
+        fc.constantFrom('1.', '007', '0.000000000000001', '123456789012345', '999999999999999i'),
+      ),
+      fc.oneof(
+        fc.double({ noNaN: true }).map((v) => `${v}`),
+        fc.constantFrom('1234567890123456', '-1.5', '1e3', '.5', '12u', 't', '"s"', 'NaN', '-0i', '99999999999999999999i', '1.5i', ''),
+      ),
+    );
+    // A timestamp in ns (rendered in the body's precision), or a shape left to the reference.
+    const ts = mostly<bigint | string>(
+      fc.bigInt({ min: 0n, max: 7_300_000_000_000_000_000n }),
+      fc.constantFrom('', ' ', '-5', '12x', '1700000000000000000 ', '99999999999999999999'),
+    );
+    const render = (t: bigint | string, p: Precision) => (typeof t === 'string' ? t : String(t / { ns: 1n, us: 1000n, ms: 1_000_000n, s: 1_000_000_000n }[p]));
+    const line = fc.tuple(fc.oneof(measurement, symbol), fc.array(tag, { maxLength: 3 }), fc.array(fc.tuple(fieldKey, value), { minLength: 1, maxLength: 6 }), ts);
+    const sep = mostly(fc.constant('\n'), fc.constantFrom('\n\n', '\r\n', '\n# c\n', '\n '));
+    const precision = fc.constantFrom<Precision>('ns', 'us', 'ms', 's');
+    let handled = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(line, sep), { minLength: 1, maxLength: 5 }), precision, (lines, p) => {
+        runs++;
+        const text = lines
+          .map(([[m, tags, fields, t], s]) => `${[m, ...tags].join(',')} ${fields.map(([k, v]) => `${k}=${v}`).join(',')}${t === '' ? '' : ` ${render(t, p)}`}${s}`)
+          .join('');
+        if (check(text, p)) handled++;
+      }),
+      { numRuns: 3000 },
+    );
+    // Not vacuous: a real share of the generated bodies took the fast path.
+    expect(handled).toBeGreaterThan(runs / 20); // ~8% expected; 5% is > 5 standard deviations below
+  });
+
+  it('agrees with the reference on clean generated bodies, which it always takes (property)', () => {
+    const sym = fc.stringMatching(/^[A-Za-z0-9._:-]{1,20}$/);
+    const key = fc.constantFrom('open', 'high', 'low', 'close', 'volume', 'a.b', '_c', 'x-1:2', 'Vwap');
+    const value = fc.oneof(
+      fc.tuple(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 0, max: 6 })).map(([m, f]) => (f === 0 ? `${m}` : (m / 10 ** f).toFixed(f))),
+      fc.integer({ min: 0, max: 2 ** 40 }).map((v) => `${v}i`),
+    );
+    const line = fc
+      .tuple(sym, fc.array(fc.tuple(key, value), { minLength: 1, maxLength: 5 }), fc.bigInt({ min: 0n, max: 7_000_000_000_000_000_000n }))
+      .map(([s, fields, t]) => `bars,symbol=${s} ${fields.map(([k, v]) => `${k}=${v}`).join(',')} ${t}`);
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 30 }), (lines) => {
+        expect(check(lines.join('\n'))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
