@@ -43,7 +43,10 @@ const MAX_FIELDS: i32 = 16;
 /** Name table slots (power of two) and the most names interned before the caller must clear. */
 const TABLE_SLOTS: i32 = 1 << 18;
 const MAX_NAMES: i32 = 150_000;
-const ARENA_BYTES: i32 = 16 << 20;
+/** Longest name interned: symbols are ≤ 128 bytes, field names ≤ 64; longer ones are invalid. */
+const MAX_NAME_BYTES: i32 = 128;
+/** Room for MAX_NAMES names of MAX_NAME_BYTES: the arena never fills before the table. */
+const ARENA_BYTES: i32 = MAX_NAMES * MAX_NAME_BYTES;
 /** Most distinct series in one body. */
 const MAX_LOCAL_SERIES: i32 = MAX_NAMES;
 /** Largest mantissa the value fast path takes (15 digits; < 2^53). */
@@ -182,9 +185,13 @@ export function prepare(len: i32): usize {
 
 // ---- name interning (open addressing, linear probing; slot = {hash, id + 1})
 
-/** Id of name inputAt[s, e) with hash h, interning it; -1 when the table or arena is full. */
+/**
+ * Id of name inputAt[s, e) with hash h, interning it; -1 when the name is too long to be valid
+ * or the table is full (the caller empties it past its bound before the next parse).
+ */
 function intern(s: usize, e: usize, h: u32): i32 {
   const len = <i32>(e - s);
+  if (len > MAX_NAME_BYTES) return -1;
   const mask = <u32>TABLE_SLOTS - 1;
   let slot = h & mask;
   for (;;) {
@@ -197,7 +204,7 @@ function intern(s: usize, e: usize, h: u32): i32 {
     }
     slot = (slot + 1) & mask;
   }
-  if (nameCount >= MAX_NAMES || arenaUsed + len > ARENA_BYTES) return -1;
+  if (nameCount >= MAX_NAMES) return -1;
   const id = nameCount++;
   memory.copy(arenaAt + <usize>arenaUsed, s, <usize>len);
   store<u32>(nameOffAt + (<usize>id << 2), <u32>arenaUsed);

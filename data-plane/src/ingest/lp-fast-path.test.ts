@@ -167,6 +167,12 @@ describe('line-protocol fast path (WebAssembly)', () => {
     expect(check(lines(0, 1000))).toBe(true); // names from before the reset
   });
 
+  it('does not intern names too long to be valid: bodies of them cannot crowd out later ones', () => {
+    const junk = Array.from({ length: 2000 }, (_, k) => `${'m'.repeat(5000)}${k} a=1 1700000000000000000`).join('\n');
+    for (let round = 0; round < 3; round++) expect(check(junk)).toBe(false); // 30 MB of names in all
+    expect(check(ohlcvBody(100, 5))).toBe(true);
+  });
+
   it('agrees with the reference on generated bodies (property)', () => {
     /** Mostly the clean form, sometimes one of the shapes the fast path leaves to the reference. */
     const mostly = <T,>(clean: fc.Arbitrary<T>, dirty: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: clean }, { weight: 1, arbitrary: dirty });
