@@ -74,9 +74,19 @@ function load(): LpFastExports | null {
   return inst.exports as unknown as LpFastExports;
 }
 
-/** The module of this thread, loaded on first use; null when it was not built. */
+/**
+ * The module of this thread, loaded on first use; null when it was not built or does not load
+ * (a damaged file must not fail writes: the reference parser takes every body then).
+ */
 function fastPath(): LpFastExports | null {
-  if (instance === undefined) instance = load();
+  if (instance === undefined) {
+    try {
+      instance = load();
+    } catch (err) {
+      instance = null;
+      console.warn(`line-protocol fast path unavailable, using the TypeScript parser: ${(err as Error).message}`);
+    }
+  }
   return instance;
 }
 
