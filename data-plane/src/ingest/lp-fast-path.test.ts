@@ -219,6 +219,33 @@ describe('line-protocol fast path (WebAssembly)', () => {
     expect(handled).toBeGreaterThan(runs / 20); // ~8% expected; 5% is > 5 standard deviations below
   });
 
+  it('agrees with the reference on valid bodies with random bytes changed, inserted or removed (fuzz)', () => {
+    const base = enc.encode(ohlcvBody(20, 3) + '\n' + 'X a=1.5,b=2i 1700000000000000000\n# c\n\n');
+    const edit = fc.tuple(fc.nat({ max: base.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'insert', 'delete'));
+    let handled = 0;
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), fc.constantFrom<Precision>('ns', 'us'), (edits, p) => {
+        const bytes = Array.from(base);
+        for (const [at, byte, op] of edits) {
+          const i = Math.min(at, bytes.length - 1);
+          if (op === 'set') bytes[i] = byte;
+          else if (op === 'insert') bytes.splice(i, 0, byte);
+          else bytes.splice(i, 1);
+        }
+        const body = Uint8Array.from(bytes);
+        const ref = reference(body, p);
+        const fast = parseLineProtocolFast(body, p);
+        if (fast !== null) {
+          handled++;
+          if (typeof ref === 'string') throw new Error(`fast path accepted a body the reference rejects (${ref})`);
+          expectSameBatch(fast, ref);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(handled).toBeGreaterThan(100); // edits inside values, digits and names keep many bodies valid
+  });
+
   it('agrees with the reference on clean generated bodies, which it always takes (property)', () => {
     const sym = fc.stringMatching(/^[A-Za-z0-9._:-]{1,20}$/);
     const key = fc.constantFrom('open', 'high', 'low', 'close', 'volume', 'a.b', '_c', 'x-1:2', 'Vwap');

@@ -114,10 +114,21 @@ export function parseLineProtocolFast(body: Uint8Array, precision: Precision, li
     names = [];
     nameFlags.fill(0);
   }
-  const at = w.prepare(body.length);
-  new Uint8Array(w.memory.buffer, at, body.length).set(body);
   const ns = precision === 'ns';
-  const rows = w.parse(body.length, ns ? 1 : 0, ns ? 1 : unit, MIN_TIME_US, MAX_TIME_US, limits.maxRows, limits.maxValues);
+  let rows: number;
+  try {
+    const at = w.prepare(body.length);
+    new Uint8Array(w.memory.buffer, at, body.length).set(body);
+    rows = w.parse(body.length, ns ? 1 : 0, ns ? 1 : unit, MIN_TIME_US, MAX_TIME_US, limits.maxRows, limits.maxValues);
+  } catch (err) {
+    // A trap (a bug, or memory that could not grow) must not fail the write: the reference
+    // parser takes this body, and a fresh instance the next one.
+    console.warn(`line-protocol fast path failed, body left to the TypeScript parser: ${(err as Error).message}`);
+    instance = undefined;
+    names = [];
+    nameFlags.fill(0);
+    return null;
+  }
   if (rows < 0) return null;
   const nSeries = w.seriesCount();
   const nFields = w.fieldCount();
