@@ -265,6 +265,13 @@ function special(c: u32): bool {
   return load<u8>(classAt + <usize>c) != 0;
 }
 
+/** Offset of the first byte at or after i that ends a name token (or `end`). */
+@inline
+function scanName(i: usize, end: usize): usize {
+  while (i < end && !special(<u32>load<u8>(i))) i++;
+  return i;
+}
+
 const MIX: u64 = 0x9e3779b97f4a7c15;
 
 /**
@@ -288,6 +295,23 @@ function bytesEqual(a: usize, b: usize, len: usize): bool {
   for (; k + 8 <= len; k += 8) if (load<u64>(a + k) != load<u64>(b + k)) return false;
   for (; k < len; k++) if (load<u8>(a + k) != load<u8>(b + k)) return false;
   return true;
+}
+
+/**
+ * The parse-local id (series or field, dense in first-seen order) of name `id`, from the maps at
+ * stampAt/localAt (per name: the parse that numbered it, and its number) and nameOfLocalAt (per
+ * local id: its name). A name first seen in this parse gets `count`, which the caller then
+ * counts; -1 when `count` already is `max`.
+ */
+@inline
+function localId(id: i32, gen: i32, stampAt: usize, localAt: usize, nameOfLocalAt: usize, count: i32, max: i32): i32 {
+  const sp = stampAt + (<usize>id << 2);
+  if (load<i32>(sp) == gen) return load<i32>(localAt + (<usize>id << 2));
+  if (count >= max) return -1;
+  store<i32>(sp, gen);
+  store<i32>(localAt + (<usize>id << 2), count);
+  store<i32>(nameOfLocalAt + (<usize>count << 2), id);
+  return count;
 }
 
 /**
@@ -333,22 +357,15 @@ export function parse(len: i32, nsToUs: bool, unitUs: f64, minUs: f64, maxUs: f6
     const m0 = i;
     let series: i32 = -1;
     // ---- key section: same bytes as the previous line's, followed by a space?
-    if (prevKeyLen > 0 && m0 + prevKeyLen < end && load<u8>(m0 + prevKeyLen) == SPACE) {
-      let k = prevKeyLen;
-      while (k > 0 && load<u8>(m0 + k - 1) == load<u8>(prevKey + k - 1)) k--;
-      if (k == 0) {
-        series = prevSeries;
-        i = m0 + prevKeyLen;
-      }
+    if (prevKeyLen > 0 && m0 + prevKeyLen < end && load<u8>(m0 + prevKeyLen) == SPACE && bytesEqual(m0, prevKey, prevKeyLen)) {
+      series = prevSeries;
+      i = m0 + prevKeyLen;
     }
     if (series < 0) {
       // measurement
-      while (i < end) {
-        c = <u32>load<u8>(i);
-        if (special(c)) break;
-        i++;
-      }
+      i = scanName(i, end);
       if (i == end || i == m0) return NOT_HANDLED;
+      c = <u32>load<u8>(i);
       let nameS = m0;
       let nameE = i;
       let symbolTags = 0;
@@ -356,17 +373,15 @@ export function parse(len: i32, nsToUs: bool, unitUs: f64, minUs: f64, maxUs: f6
       while (c == COMMA) {
         i++;
         const k0 = i;
-        while (i < end && !special(<u32>load<u8>(i))) i++;
+        i = scanName(i, end);
         if (i == end || i == k0 || load<u8>(i) != EQ) return NOT_HANDLED;
         const isSymbol = i - k0 == 6 && load<u32>(k0) == 0x626d7973 && load<u16>(k0 + 4) == 0x6c6f; // "symbol"
         i++;
         const v0 = i;
-        while (i < end) {
-          c = <u32>load<u8>(i);
-          if (special(c)) break;
-          i++;
-        }
-        if (i == end || i == v0 || (c != COMMA && c != SPACE)) return NOT_HANDLED;
+        i = scanName(i, end);
+        if (i == end || i == v0) return NOT_HANDLED;
+        c = <u32>load<u8>(i);
+        if (c != COMMA && c != SPACE) return NOT_HANDLED;
         if (isSymbol) {
           if (++symbolTags > 1) return NOT_HANDLED;
           nameS = v0;
@@ -377,15 +392,10 @@ export function parse(len: i32, nsToUs: bool, unitUs: f64, minUs: f64, maxUs: f6
       // the series' local id
       const id = intern(nameS, nameE, hashName(nameS, nameE));
       if (id < 0) return NOT_HANDLED;
-      const sp = seriesStampAt + (<usize>id << 2);
-      if (load<i32>(sp) == gen) {
-        series = load<i32>(seriesLocalAt + (<usize>id << 2));
-      } else {
-        if (nSeries >= MAX_LOCAL_SERIES) return NOT_HANDLED;
-        series = nSeries++;
-        store<i32>(sp, gen);
-        store<i32>(seriesLocalAt + (<usize>id << 2), series);
-        store<i32>(seriesNameAt + (<usize>series << 2), id);
+      series = localId(id, gen, seriesStampAt, seriesLocalAt, seriesNameAt, nSeries, MAX_LOCAL_SERIES);
+      if (series < 0) return NOT_HANDLED;
+      if (series == nSeries) {
+        nSeries++;
         store<i32>(seriesRowsAt + (<usize>series << 2), 0);
       }
       prevKey = m0;
@@ -410,24 +420,13 @@ export function parse(len: i32, nsToUs: bool, unitUs: f64, minUs: f64, maxUs: f6
         }
       }
       if (field < 0) {
-        while (i < end) {
-          c = <u32>load<u8>(i);
-          if (special(c)) break;
-          i++;
-        }
-        if (i == end || i == f0 || c != EQ) return NOT_HANDLED;
+        i = scanName(i, end);
+        if (i == end || i == f0 || load<u8>(i) != EQ) return NOT_HANDLED;
         const id = intern(f0, i, hashName(f0, i));
         if (id < 0) return NOT_HANDLED;
-        const fp = fieldStampAt + (<usize>id << 2);
-        if (load<i32>(fp) == gen) {
-          field = load<i32>(fieldLocalAt + (<usize>id << 2));
-        } else {
-          if (nFields >= MAX_FIELDS) return NOT_HANDLED;
-          field = nFields++;
-          store<i32>(fp, gen);
-          store<i32>(fieldLocalAt + (<usize>id << 2), field);
-          store<i32>(fieldNameAt + (<usize>field << 2), id);
-        }
+        field = localId(id, gen, fieldStampAt, fieldLocalAt, fieldNameAt, nFields, MAX_FIELDS);
+        if (field < 0) return NOT_HANDLED;
+        if (field == nFields) nFields++;
         if (j < MAX_FIELDS) {
           store<i32>(hintNameAt + (<usize>j << 2), id);
           store<i32>(hintFieldAt + (<usize>j << 2), field);

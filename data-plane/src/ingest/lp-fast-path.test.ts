@@ -11,25 +11,22 @@ const enc = new TextEncoder();
 /** Server time for lines without a timestamp: fixed, so both parses of a body agree. */
 const NOW_US = 1_700_000_000_000_000;
 
-/** The reference parser's batch, or its error message. */
-function reference(body: Uint8Array, precision: Precision, limits = DEFAULT_WRITE_LIMITS): PackedBatch | string {
+type PackedParse = typeof parseLineProtocolPacked;
+
+/** What `parse` gives for `body`: its batch, or its ValidationError as `code: message`. */
+function answer(parse: PackedParse, body: Uint8Array, precision: Precision, limits = DEFAULT_WRITE_LIMITS): PackedBatch | string {
   try {
-    return parseLineProtocolReference(body, { precision, limits, defaultTimeUs: NOW_US });
+    return parse(body, { precision, limits, defaultTimeUs: NOW_US });
   } catch (e) {
     if (e instanceof ValidationError) return `${e.code}: ${e.message}`;
     throw e;
   }
 }
 
-/** What the public packed parse gives (fast path first), in reference()'s form. */
-function packed(body: Uint8Array, precision: Precision, limits = DEFAULT_WRITE_LIMITS): PackedBatch | string {
-  try {
-    return parseLineProtocolPacked(body, { precision, limits, defaultTimeUs: NOW_US });
-  } catch (e) {
-    if (e instanceof ValidationError) return `${e.code}: ${e.message}`;
-    throw e;
-  }
-}
+/** The reference parser's answer. */
+const reference = (body: Uint8Array, precision: Precision, limits = DEFAULT_WRITE_LIMITS) => answer(parseLineProtocolReference, body, precision, limits);
+/** The public packed parse's answer (fast path first). */
+const packed = (body: Uint8Array, precision: Precision, limits = DEFAULT_WRITE_LIMITS) => answer(parseLineProtocolPacked, body, precision, limits);
 
 /** Exact equality of two packed batches (values compared with Object.is: NaN, -0). */
 function expectSameBatch(a: PackedBatch, b: PackedBatch): void {
