@@ -76,6 +76,9 @@ let rowMaskAt: usize = 0; // u32 per row: bit f = field f present
 let rowTsAt: usize = 0; // f64 per row
 let colsAt: usize = 0; // MAX_FIELDS columns of rowCap f64
 let orderAt: usize = 0; // i32 per row (pack's scratch)
+let mantAt: usize = 0; // MAX_FIELDS columns of rowCap u64: each value's decimal mantissa
+let scaleAt: usize = 0; // MAX_FIELDS columns of rowCap u8: each value's decimal scale (digits after '.')
+let walAt: usize = 0; // encodeWal()'s output, after the packed output
 let rowCap: i32 = 0;
 // output, placed by pack()
 let startsAt: usize = 0; // i32 × (nSeries + 1)
@@ -178,6 +181,10 @@ export function prepare(len: i32): usize {
   at += <usize>rowCap * 8;
   colsAt = at;
   at += <usize>rowCap * 8 * MAX_FIELDS;
+  mantAt = at;
+  at += <usize>rowCap * 8 * MAX_FIELDS;
+  scaleAt = at;
+  at = align16(at + <usize>rowCap * MAX_FIELDS);
   startsAt = at;
   ensureMemory(at);
   return inputAt;
@@ -446,6 +453,7 @@ export function parse(len: i32, nsToUs: bool, unitUs: f64, minUs: f64, maxUs: f6
       let digits = <i32>(i - d0);
       if (digits == 0) return NOT_HANDLED;
       let v: f64;
+      let frac = 0;
       c = i < end ? <u32>load<u8>(i) : LF;
       if (c == I_LOWER) {
         if (digits > MAX_VALUE_DIGITS) return NOT_HANDLED;
@@ -453,7 +461,6 @@ export function parse(len: i32, nsToUs: bool, unitUs: f64, minUs: f64, maxUs: f6
         i++;
         c = i < end ? <u32>load<u8>(i) : LF;
       } else {
-        let frac = 0;
         if (c == DOT) {
           i++;
           const q0 = i;
@@ -470,7 +477,10 @@ export function parse(len: i32, nsToUs: bool, unitUs: f64, minUs: f64, maxUs: f6
         if (digits > MAX_VALUE_DIGITS) return NOT_HANDLED;
         v = frac == 0 ? <f64>m : <f64>m / unchecked(POW10[frac]);
       }
-      store<f64>(colsAt + ((<usize>field * <usize>rowCap + <usize>row) << 3), v);
+      const slot = <usize>field * <usize>rowCap + <usize>row;
+      store<f64>(colsAt + (slot << 3), v);
+      store<u64>(mantAt + (slot << 3), m); // v = m / 10^frac exactly as parsed (encodeWal)
+      store<u8>(scaleAt + slot, <u8>frac);
       mask |= (<u32>1) << <u32>field;
       if (c == COMMA) {
         i++;
@@ -578,4 +588,139 @@ function pack(rows: i32): void {
       if (any != 0) store<u8>(presentAt + <usize>s * <usize>nFields + <usize>f, 1);
     }
   }
+}
+
+// ---- the compact WAL record (data-plane/docs/format/wal.md, version 2)
+
+/** 10^k as integers, k ≤ 15. */
+const POW10_INT: StaticArray<u64> = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000, 100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000];
+/** Largest magnitude a mantissa, timestamp or delta may have in a version-2 record (its zigzag stays below 2^53, exact in a JS number). */
+const MAX_MAGNITUDE: u64 = 2251799813685248; // 2^51
+
+@inline
+function putVarint(p: usize, v: u64): usize {
+  while (v >= 0x80) {
+    store<u8>(p++, <u8>(v | 0x80));
+    v >>= 7;
+  }
+  store<u8>(p++, <u8>v);
+  return p;
+}
+
+@inline
+function zigzag(v: i64): u64 {
+  return <u64>((v << 1) ^ (v >> 63));
+}
+
+@inline
+function magnitude(v: i64): u64 {
+  return <u64>(v < 0 ? -v : v);
+}
+
+export function walPtr(): usize {
+  return walAt;
+}
+
+/**
+ * Encodes the last parse's batch (after parse() returned `rows` ≥ 0) as a version-2 WAL record
+ * without its trailing hash, at walPtr(); returns its length, or -1 when some number is too
+ * large for the format (the caller then logs a version-1 record instead).
+ *
+ * Per series: name, rows, field presence, timestamps as zigzag varint deltas, then each present
+ * field either as decimal mantissas at one scale (zigzag varint deltas; every row has a value)
+ * or as raw f64 (some row lacks the field). A value v = m / 10^s as parsed is written as
+ * m × 10^(S − s) at the column's scale S, which decodes to the same double: the same rational,
+ * one correctly rounded division.
+ */
+export function encodeWal(rows: i32): i32 {
+  walAt = align16(dataAt + ((<usize>(1 + nFields) * <usize>rows) << 3));
+  const bound =
+    <usize>64 +
+    <usize>nFields * (2 + MAX_NAME_BYTES) +
+    <usize>nSeries * (2 + MAX_NAME_BYTES + 10 + 2 + 2 * <usize>nFields) +
+    <usize>rows * (10 + 10 * <usize>nFields);
+  ensureMemory(walAt + bound);
+  let p = walAt;
+  store<u8>(p, 2); // version
+  store<u8>(p, 0, 1); // flags
+  store<u16>(p, 0, 2);
+  store<u32>(p, <u32>nSeries, 4);
+  store<u32>(p, <u32>rows, 8);
+  store<u16>(p, <u16>nFields, 12);
+  store<u16>(p, 0, 14);
+  p += 16;
+  for (let f: i32 = 0; f < nFields; f++) p = putName(p, fieldName(f));
+  const presenceBytes = <usize>((nFields + 7) >> 3);
+  for (let s: i32 = 0; s < nSeries; s++) {
+    const a = load<i32>(startsAt + (<usize>s << 2));
+    const b = load<i32>(startsAt + (<usize>(s + 1) << 2));
+    p = putName(p, seriesName(s));
+    p = putVarint(p, <u64>(b - a));
+    memory.fill(p, 0, presenceBytes);
+    for (let f: i32 = 0; f < nFields; f++) {
+      if (load<u8>(presentAt + <usize>s * <usize>nFields + <usize>f) != 0) store<u8>(p + <usize>(f >> 3), load<u8>(p + <usize>(f >> 3)) | (<u8>1 << <u8>(f & 7)));
+    }
+    p += presenceBytes;
+    // timestamps: the first as is (≥ 0 here), then deltas
+    let prev: i64 = 0;
+    for (let k = a; k < b; k++) {
+      const t = <i64>load<f64>(dataAt + (<usize>k << 3));
+      const d = t - prev;
+      if (magnitude(d) > MAX_MAGNITUDE) return -1;
+      p = putVarint(p, zigzag(d));
+      prev = t;
+    }
+    for (let f: i32 = 0; f < nFields; f++) {
+      if (load<u8>(presentAt + <usize>s * <usize>nFields + <usize>f) == 0) continue;
+      const bit = (<u32>1) << <u32>f;
+      const col = <usize>f * <usize>rowCap;
+      // decimal when every row has the field and every mantissa fits at the largest scale
+      let scale: i32 = 0;
+      let decimal = true;
+      for (let k = a; k < b; k++) {
+        const r = <usize>load<i32>(orderAt + (<usize>k << 2));
+        if ((load<u32>(rowMaskAt + (r << 2)) & bit) == 0) {
+          decimal = false;
+          break;
+        }
+        const sc = <i32>load<u8>(scaleAt + col + r);
+        if (sc > scale) scale = sc;
+      }
+      if (decimal) {
+        for (let k = a; k < b; k++) {
+          const r = <usize>load<i32>(orderAt + (<usize>k << 2));
+          const up = unchecked(POW10_INT[scale - <i32>load<u8>(scaleAt + col + r)]);
+          if (load<u64>(mantAt + ((col + r) << 3)) > MAX_MAGNITUDE / up) {
+            decimal = false;
+            break;
+          }
+        }
+      }
+      if (decimal) {
+        store<u8>(p++, 0);
+        store<u8>(p++, <u8>scale);
+        let prevM: i64 = 0;
+        for (let k = a; k < b; k++) {
+          const r = <usize>load<i32>(orderAt + (<usize>k << 2));
+          const m = <i64>(load<u64>(mantAt + ((col + r) << 3)) * unchecked(POW10_INT[scale - <i32>load<u8>(scaleAt + col + r)]));
+          p = putVarint(p, zigzag(m - prevM)); // |m|, |prevM| ≤ 2^51: the delta stays within 2^52
+          prevM = m;
+        }
+      } else {
+        store<u8>(p++, 1);
+        const out = dataAt + ((<usize>(f + 1) * <usize>rows) << 3);
+        memory.copy(p, out + (<usize>a << 3), <usize>(b - a) << 3);
+        p += <usize>(b - a) << 3;
+      }
+    }
+  }
+  return <i32>(p - walAt);
+}
+
+/** Writes name `id` as u16 length + bytes at p; returns the offset after it. */
+function putName(p: usize, id: i32): usize {
+  const len = <usize>load<u32>(nameLenAt + (<usize>id << 2));
+  store<u16>(p, <u16>len);
+  memory.copy(p + 2, arenaAt + <usize>load<u32>(nameOffAt + (<usize>id << 2)), len);
+  return p + 2 + len;
 }

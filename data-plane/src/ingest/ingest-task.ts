@@ -9,9 +9,10 @@ import type { Precision } from '../model.ts';
 import { validateBatch } from '../storage/validate-batch.ts';
 import { walValueOfRecord } from '../storage/wal-compact.ts';
 import { parseJsonWritePacked } from './json-write-parser.ts';
-import { parseLineProtocolPacked } from './line-protocol-parser.ts';
+import { parseLineProtocolPacked, parseLineProtocolReference } from './line-protocol-parser.ts';
+import { parseLineProtocolFastWithWal } from './lp-fast-path.ts';
 import { packBatch, type PackedBatch } from './packed-batch.ts';
-import type { WriteLimits } from './write-limits.ts';
+import { resolveLimits, type WriteLimits } from './write-limits.ts';
 
 /** What a write body is. `wal-record`: a peer's internal write (encoding/wal-record.ts). */
 export type WriteFormat = 'line-protocol' | 'json' | 'wal-record';
@@ -41,8 +42,13 @@ export interface IngestResult {
 export function runIngestTask(task: IngestTask): IngestResult {
   switch (task.format) {
     case 'line-protocol': {
-      const packed = parseLineProtocolPacked(task.body, { precision: task.precision, defaultTimeUs: task.defaultTimeUs, limits: task.limits });
-      return { packed, walValue: task.walValue ? walValueOfRecord(encodeWalRecordPacked(packed)) : null };
+      const opts = { precision: task.precision, defaultTimeUs: task.defaultTimeUs, limits: task.limits };
+      if (!task.walValue) return { packed: parseLineProtocolPacked(task.body, opts), walValue: null };
+      // The fast path also writes the compact (version 2) WAL record from its own parse: no LZ4.
+      const fast = parseLineProtocolFastWithWal(task.body, task.precision, resolveLimits(task.limits));
+      if (fast) return { packed: fast.packed, walValue: fast.walRecord ?? walValueOfRecord(encodeWalRecordPacked(fast.packed)) };
+      const packed = parseLineProtocolReference(task.body, opts); // a body the fast path does not take
+      return { packed, walValue: walValueOfRecord(encodeWalRecordPacked(packed)) };
     }
     case 'json': {
       const packed = parseJsonWritePacked(task.body, { precision: task.precision, contentType: task.contentType, limits: task.limits });

@@ -14,6 +14,7 @@
  * the compiled module every call returns null (the server still works, only slower).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { hash32 } from '../encoding/checksum.ts';
 import { fileURLToPath } from 'node:url';
 import { US_PER_UNIT, type Precision } from '../model.ts';
 import { fieldNameProblem, symbolProblem } from './names.ts';
@@ -46,6 +47,8 @@ interface LpFastExports {
   startsPtr(): number;
   presentPtr(): number;
   dataPtr(): number;
+  encodeWal(rows: number): number;
+  walPtr(): number;
 }
 
 // name id → its string, and whether it was validated as a symbol (1) / field name (2)
@@ -107,6 +110,24 @@ export function fastPathAvailable(): boolean {
  * validation, a limit reached): the caller then parses with the TypeScript parser.
  */
 export function parseLineProtocolFast(body: Uint8Array, precision: Precision, limits: WriteLimits = DEFAULT_WRITE_LIMITS): PackedBatch | null {
+  return parseHere(body, precision, limits, false)?.packed ?? null;
+}
+
+/**
+ * parseLineProtocolFast, plus the batch's version-2 WAL record (data-plane/docs/format/wal.md)
+ * written by the module from the same parse: what a standalone server logs for the request, in
+ * place of a version-1 record and its LZ4. `walRecord` is null when a number is too large for
+ * that format (the caller then logs version 1).
+ */
+export function parseLineProtocolFastWithWal(
+  body: Uint8Array,
+  precision: Precision,
+  limits: WriteLimits = DEFAULT_WRITE_LIMITS,
+): { packed: PackedBatch; walRecord: Uint8Array | null } | null {
+  return parseHere(body, precision, limits, true);
+}
+
+function parseHere(body: Uint8Array, precision: Precision, limits: WriteLimits, withWal: boolean): { packed: PackedBatch; walRecord: Uint8Array | null } | null {
   const w = fastPath();
   const unit = US_PER_UNIT[precision];
   if (w === null || unit === undefined || body.length > FAST_PATH_MAX_BYTES) return null;
@@ -146,7 +167,7 @@ export function parseLineProtocolFast(body: Uint8Array, precision: Precision, li
     fieldNames[k] = name;
   }
   const buf = w.memory.buffer; // after the parse: it may have grown the memory
-  return {
+  const packed: PackedBatch = {
     symbols,
     fieldNames,
     starts: new Int32Array(buf, w.startsPtr(), nSeries + 1).slice(),
@@ -154,6 +175,17 @@ export function parseLineProtocolFast(body: Uint8Array, precision: Precision, li
     present: new Uint8Array(buf, w.presentPtr(), nSeries * nFields).slice(),
     rowCount: rows,
   };
+  return { packed, walRecord: withWal ? walRecordOf(w, rows) : null };
+}
+
+/** The version-2 WAL record of the last parse (`rows` rows), with its hash; null if it cannot be one. */
+function walRecordOf(w: LpFastExports, rows: number): Uint8Array | null {
+  const len = w.encodeWal(rows);
+  if (len < 0) return null;
+  const out = new Uint8Array(len + 4);
+  out.set(new Uint8Array(w.memory.buffer, w.walPtr(), len)); // after encodeWal: it may have grown the memory
+  new DataView(out.buffer).setUint32(len, hash32(out, 0, len), true);
+  return out;
 }
 
 /** Name `id` as a string when valid for the use `flag` (validated once per name and use), else null. */
