@@ -19,9 +19,11 @@
  * (mantissa < 2^53 divided by an exact power of ten is one correctly rounded operation, which
  * is what Number(text) gives) and the same µs timestamps (ns floored; range-checked by the
  * caller's bounds). Names are interned here by their bytes; the caller validates each name once.
+ * After a parse, encodeWal() writes the batch's compact WAL record (version 2, see the end).
  *
  * Memory: fixed regions from __heap_base (name table, arena, per-name maps), then the body,
- * then per-parse staging and the output, grown as needed. Single-threaded; one parse at a time.
+ * then per-parse staging, the output and the WAL record, grown as needed. Single-threaded; one
+ * parse at a time.
  */
 
 // ---- results of parse()

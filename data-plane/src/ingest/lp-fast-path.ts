@@ -23,10 +23,10 @@ import { DEFAULT_WRITE_LIMITS, MAX_TIME_US, MIN_TIME_US, type WriteLimits } from
 
 /**
  * Bodies above this size go to the TypeScript parser. The module's memory never shrinks, and a
- * body reserves up to ~36× its size of it (staging and output for up to 16 fields), of which
- * what the rows touch stays resident: 4 MB (~40K OHLCV lines, 4× a 10K-line request) bounds
- * that to ~50 MB per thread (input, staging and output of the worst line shapes, plus the name
- * table and arena).
+ * body reserves up to ~55× its size of it (staging, output and WAL record for up to 16 fields),
+ * of which what the rows touch stays resident: 4 MB (~40K OHLCV lines, 4× a 10K-line request)
+ * bounds that to ~65 MB per thread (input, staging, output and WAL record of the worst line
+ * shapes, plus the name table and arena; measured: RSS +65 MB after three worst-case bodies).
  */
 export const FAST_PATH_MAX_BYTES = 4 << 20;
 /** Past this many interned names both sides forget them before the next parse (bounded memory). */
