@@ -116,8 +116,8 @@ export function parseLineProtocolFast(body: Uint8Array, precision: Precision, li
 /**
  * parseLineProtocolFast, plus the batch's version-2 WAL record (data-plane/docs/format/wal.md)
  * written by the module from the same parse: what a standalone server logs for the request, in
- * place of a version-1 record and its LZ4. `walRecord` is null when a number is too large for
- * that format (the caller then logs version 1).
+ * place of a version-1 record and its LZ4. `walRecord` is null when a timestamp delta is too
+ * large for that format (the caller then logs version 1).
  */
 export function parseLineProtocolFastWithWal(
   body: Uint8Array,
@@ -180,7 +180,14 @@ function parseHere(body: Uint8Array, precision: Precision, limits: WriteLimits, 
 
 /** The version-2 WAL record of the last parse (`rows` rows), with its hash; null if it cannot be one. */
 function walRecordOf(w: LpFastExports, rows: number): Uint8Array | null {
-  const len = w.encodeWal(rows);
+  let len: number;
+  try {
+    len = w.encodeWal(rows);
+  } catch (err) {
+    // A trap (memory that could not grow, a bug): the caller logs a version-1 record instead.
+    console.warn(`line-protocol fast path could not write a WAL record, logging version 1: ${(err as Error).message}`);
+    return null;
+  }
   if (len < 0) return null;
   const out = new Uint8Array(len + 4);
   out.set(new Uint8Array(w.memory.buffer, w.walPtr(), len)); // after encodeWal: it may have grown the memory
