@@ -96,3 +96,24 @@ describe('GET /metrics', () => {
     expect(r.json.error.code).toBe('not_found');
   });
 });
+
+describe('line-protocol bodies by parser', () => {
+  it('counts bodies the WebAssembly fast path parsed and those left to the TypeScript parser', async () => {
+    const lines = (sym: string) => Array.from({ length: 1000 }, (_, i) => `bars,symbol=${sym} open=1.5,close=2,volume=${i}i ${T + i}`).join('\n');
+    const bodies = [
+      lines('lp.fast'), // ≥ 32 KB in the common shape: a codec worker, the fast path
+      lines('lp.escaped').replaceAll('bars,', 'bars\\ x,'), // as big, but an escape: the TypeScript parser
+      `bars,symbol=lp.small close=1 ${T}`, // small: parsed on the request thread
+    ];
+    for (const body of bodies) {
+      const r = await fetch(`${s.dataUrl}/write?precision=s`, { method: 'POST', body });
+      expect(r.status).toBe(204);
+    }
+    const text = await (await fetch(`${s.metricsUrl}/metrics`)).text();
+    const by = samples(text, 'stock_tsdb_line_protocol_bodies_total');
+    expect(by.get('{parser="fast"}')).toBe(1);
+    expect(by.get('{parser="reference"}')).toBe(2);
+    const q = await get(`${s.dataUrl}/v1/query?symbol=lp.escaped&start=${T}&end=${T + 1000}`);
+    expect((q.json as { rows: unknown[] }).rows).toHaveLength(1000);
+  });
+});

@@ -66,6 +66,16 @@ export function startServer(opts: ServerOptions): RunningServer {
   registerProcessMetrics(registry);
   registerEngineMetrics(registry, engine);
   const metrics = registerHttpMetrics(registry);
+  const writeParser = opts.writeParser ?? new WriteParser(null, false);
+  registry.callbackCounter({
+    name: 'stock_tsdb_line_protocol_bodies_total',
+    help: 'Line-protocol write bodies parsed, by parser: fast (WebAssembly) or reference (TypeScript: other shapes, small bodies).',
+    labelNames: ['parser'],
+    collect: () => [
+      { labels: { parser: 'fast' }, value: writeParser.lineProtocolBodies.fast },
+      { labels: { parser: 'reference' }, value: writeParser.lineProtocolBodies.reference },
+    ],
+  });
   const health = new HealthTracker(VERSION, config.monitoring.health_check_interval);
   const admission = new Admission(config.network.max_connections, (reason) => metrics.rejected.inc({ reason }));
   const deps: DataAppDeps = {
@@ -76,7 +86,7 @@ export function startServer(opts: ServerOptions): RunningServer {
     admission,
     auth: new Authorizer(config.auth),
     ops: opts.ops,
-    writeParser: opts.writeParser ?? new WriteParser(null, false),
+    writeParser,
     onInternalError: (err) => health.noteInternalError(err),
   };
   const app = createDataApp(deps);

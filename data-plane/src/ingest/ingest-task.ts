@@ -9,7 +9,7 @@ import type { Precision } from '../model.ts';
 import { validateBatch } from '../storage/validate-batch.ts';
 import { walValueOfRecord } from '../storage/wal-compact.ts';
 import { parseJsonWritePacked } from './json-write-parser.ts';
-import { parseLineProtocolPacked, parseLineProtocolReference } from './line-protocol-parser.ts';
+import { parseLineProtocolReference } from './line-protocol-parser.ts';
 import { parseLineProtocolFastWithWal } from './lp-fast-path.ts';
 import { packBatch, type PackedBatch } from './packed-batch.ts';
 import { resolveLimits, type WriteLimits } from './write-limits.ts';
@@ -36,6 +36,8 @@ export interface IngestResult {
   packed: PackedBatch;
   /** the stored WAL value of exactly `packed`'s batch (wal-compact.ts), when asked for */
   walValue: Uint8Array | null;
+  /** line protocol: the WebAssembly fast path parsed the body (else the TypeScript parser did) */
+  fastPath?: boolean;
 }
 
 /** Runs one ingest task; throws ValidationError for a bad body (nothing partial is returned). */
@@ -43,12 +45,15 @@ export function runIngestTask(task: IngestTask): IngestResult {
   switch (task.format) {
     case 'line-protocol': {
       const opts = { precision: task.precision, defaultTimeUs: task.defaultTimeUs, limits: task.limits };
-      if (!task.walValue) return { packed: parseLineProtocolPacked(task.body, opts), walValue: null };
-      // The fast path also writes the compact (version 2) WAL record from its own parse: no LZ4.
-      const fast = parseLineProtocolFastWithWal(task.body, task.precision, resolveLimits(task.limits));
-      if (fast) return { packed: fast.packed, walValue: fast.walRecord ?? walValueOfRecord(encodeWalRecordPacked(fast.packed)) };
+      // With a WAL value, the fast path also writes the compact (version 2) record from its own
+      // parse: no LZ4.
+      const fast = parseLineProtocolFastWithWal(task.body, task.precision, resolveLimits(task.limits), task.walValue);
+      if (fast) {
+        const walValue = task.walValue ? (fast.walRecord ?? walValueOfRecord(encodeWalRecordPacked(fast.packed))) : null;
+        return { packed: fast.packed, walValue, fastPath: true };
+      }
       const packed = parseLineProtocolReference(task.body, opts); // a body the fast path does not take
-      return { packed, walValue: walValueOfRecord(encodeWalRecordPacked(packed)) };
+      return { packed, walValue: task.walValue ? walValueOfRecord(encodeWalRecordPacked(packed)) : null, fastPath: false };
     }
     case 'json': {
       const packed = parseJsonWritePacked(task.body, { precision: task.precision, contentType: task.contentType, limits: task.limits });

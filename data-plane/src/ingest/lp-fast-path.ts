@@ -117,14 +117,15 @@ export function parseLineProtocolFast(body: Uint8Array, precision: Precision, li
  * parseLineProtocolFast, plus the batch's version-2 WAL record (data-plane/docs/format/wal.md)
  * written by the module from the same parse: what a standalone server logs for the request, in
  * place of a version-1 record and its LZ4. `walRecord` is null when a timestamp delta is too
- * large for that format (the caller then logs version 1).
+ * large for that format (the caller then logs version 1), or when `withWal` is false.
  */
 export function parseLineProtocolFastWithWal(
   body: Uint8Array,
   precision: Precision,
   limits: WriteLimits = DEFAULT_WRITE_LIMITS,
+  withWal = true,
 ): { packed: PackedBatch; walRecord: Uint8Array | null } | null {
-  return parseHere(body, precision, limits, true);
+  return parseHere(body, precision, limits, withWal);
 }
 
 function parseHere(body: Uint8Array, precision: Precision, limits: WriteLimits, withWal: boolean): { packed: PackedBatch; walRecord: Uint8Array | null } | null {

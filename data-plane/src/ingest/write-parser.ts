@@ -31,7 +31,17 @@ export interface ParsedWrite {
   prepared?: PreparedWrite;
 }
 
+/** Line-protocol bodies parsed so far, by parser (exported as stock_tsdb_line_protocol_bodies_total). */
+export interface LineProtocolCounts {
+  /** the WebAssembly fast path (lp-fast-path.ts) */
+  fast: number;
+  /** the TypeScript parser: bodies outside the fast path's shape, and small bodies parsed on the request thread */
+  reference: number;
+}
+
 export class WriteParser {
+  readonly lineProtocolBodies: LineProtocolCounts = { fast: 0, reference: 0 };
+
   /**
    * @param pool the codec pool, or null to parse everything on the calling thread
    * @param walValues encode the WAL value in the worker too: true when the rows go to a local
@@ -51,10 +61,15 @@ export class WriteParser {
   async parse(format: WriteFormat, body: Uint8Array, opts: ParseOptions): Promise<ParsedWrite> {
     // Receive time for lines without a timestamp: taken here, not when a worker gets to it.
     const defaultTimeUs = Date.now() * 1000;
-    if (!this.pool || body.byteLength < this.minOffThreadBytes) return { batch: parseHere(format, body, opts, defaultTimeUs) };
+    if (!this.pool || body.byteLength < this.minOffThreadBytes) {
+      const batch = parseHere(format, body, opts, defaultTimeUs);
+      if (format === 'line-protocol') this.lineProtocolBodies.reference++;
+      return { batch };
+    }
     // The body's buffer is moved to the worker: it must be the body's alone.
     const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
     const r = await this.pool.run<IngestResult>({ kind: 'ingest', format, body: owned, ...opts, defaultTimeUs, walValue: this.walValues });
+    if (r.fastPath !== undefined) this.lineProtocolBodies[r.fastPath ? 'fast' : 'reference']++;
     const batch = unpackBatch(r.packed);
     return r.walValue ? { batch, prepared: { walValue: r.walValue } } : { batch };
   }
