@@ -9,7 +9,7 @@ import type { Precision } from '../model.ts';
 import { validateBatch } from '../storage/validate-batch.ts';
 import { walValueOfRecord } from '../storage/wal-compact.ts';
 import { parseJsonWritePacked } from './json-write-parser.ts';
-import { parseLineProtocolReference } from './line-protocol-parser.ts';
+import { parseLineProtocolPacked } from './line-protocol-parser.ts';
 import { parseLineProtocolFastWithWal } from './lp-fast-path.ts';
 import { packBatch, type PackedBatch } from './packed-batch.ts';
 import { resolveLimits, type WriteLimits } from './write-limits.ts';
@@ -52,7 +52,7 @@ export function runIngestTask(task: IngestTask): IngestResult {
         const walValue = task.walValue ? (fast.walRecord ?? walValueOfRecord(encodeWalRecordPacked(fast.packed))) : null;
         return { packed: fast.packed, walValue, fastPath: true };
       }
-      const packed = parseLineProtocolReference(task.body, opts); // a body the fast path does not take
+      const packed = parseLineProtocolPacked(task.body, opts); // a body the fast path does not take
       return { packed, walValue: task.walValue ? walValueOfRecord(encodeWalRecordPacked(packed)) : null, fastPath: false };
     }
     case 'json': {

@@ -29,9 +29,9 @@
  *
  * Speed: ~5M lines/s in process under Bun for OHLCV lines (bench/parse-bench.ts): one pass over
  * the bytes, numbers parsed in place (lp-number.ts), names interned without allocation
- * (byte-interner.ts), rows staged in WriteBatchBuilder. Bodies in the common shape go to the
- * WebAssembly fast path first (lp-fast-path.ts, ~1.8× faster), which hands everything else —
- * including every error — to this parser.
+ * (byte-interner.ts), rows staged in WriteBatchBuilder. In the codec workers, bodies in the
+ * common shape go to the WebAssembly fast path first (ingest-task.ts, lp-fast-path.ts; ~1.8×
+ * faster), which hands everything else — including every error — to this parser.
  *
  * Module-level name cache: one per thread (each worker has its own); parses are synchronous, so
  * they never interleave.
@@ -41,7 +41,6 @@ import { US_PER_UNIT, type Precision, type WriteBatch } from '../model.ts';
 import { ByteInterner, FNV_OFFSET, FNV_PRIME, decodeBytes, hashBytes } from './byte-interner.ts';
 import { numberProblem, numberScan, readNumber, readTimestamp, tokenEnd } from './lp-number.ts';
 import { fieldNameProblem, quoteForError, symbolProblem } from './names.ts';
-import { parseLineProtocolFast } from './lp-fast-path.ts';
 import type { PackedBatch } from './packed-batch.ts';
 import { WriteBatchBuilder } from './write-batch-builder.ts';
 import {
@@ -128,24 +127,12 @@ export function parseLineProtocol(body: Uint8Array, opts: LineProtocolOptions): 
 }
 
 /**
- * parseLineProtocol's result in the thread-crossing form (ingest workers; packed-batch.ts).
- * Tries the WebAssembly fast path first. (parseLineProtocol, for small bodies on the request
- * thread, does not: its callers get one exactly sized buffer per column, which the fast path's
- * single buffer is not.)
+ * parseLineProtocol's result in the thread-crossing form (ingest workers; packed-batch.ts): what
+ * the workers use for the bodies the WebAssembly fast path leaves (ingest-task.ts), and the
+ * reference that path is tested against.
  */
 export function parseLineProtocolPacked(body: Uint8Array, opts: LineProtocolOptions): PackedBatch {
-  return parseFast(body, opts) ?? parseInto(body, opts).buildPacked();
-}
-
-/** This parser alone, without the WebAssembly fast path: the reference that path is tested against. */
-export function parseLineProtocolReference(body: Uint8Array, opts: LineProtocolOptions): PackedBatch {
   return parseInto(body, opts).buildPacked();
-}
-
-/** The fast path's batch (lp-fast-path.ts) when it handles the body, else null. */
-function parseFast(body: Uint8Array, opts: LineProtocolOptions): PackedBatch | null {
-  if (US_PER_UNIT[opts.precision] === undefined) return null; // the error comes from parseInto
-  return parseLineProtocolFast(body, opts.precision, resolveLimits(opts.limits));
 }
 
 /** Parses the whole body into a builder (not yet built), or throws. */

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors.ts';
 import type { Precision } from '../model.ts';
-import { parseLineProtocolPacked, parseLineProtocolReference } from './line-protocol-parser.ts';
+import { runIngestTask } from './ingest-task.ts';
+import { parseLineProtocolPacked } from './line-protocol-parser.ts';
 import { FAST_PATH_MAX_BYTES, fastPathAvailable, parseLineProtocolFast, parseLineProtocolFastWithWal } from './lp-fast-path.ts';
 import { unpackBatch, type PackedBatch } from './packed-batch.ts';
 import { CorruptionError } from '../errors.ts';
@@ -27,9 +28,10 @@ function answer(parse: PackedParse, body: Uint8Array, precision: Precision, limi
 }
 
 /** The reference parser's answer. */
-const reference = (body: Uint8Array, precision: Precision, limits = DEFAULT_WRITE_LIMITS) => answer(parseLineProtocolReference, body, precision, limits);
-/** The public packed parse's answer (fast path first). */
-const packed = (body: Uint8Array, precision: Precision, limits = DEFAULT_WRITE_LIMITS) => answer(parseLineProtocolPacked, body, precision, limits);
+const reference = (body: Uint8Array, precision: Precision, limits = DEFAULT_WRITE_LIMITS) => answer(parseLineProtocolPacked, body, precision, limits);
+/** What a codec worker makes of the body (fast path first: ingest-task.ts). */
+const packed = (body: Uint8Array, precision: Precision, limits = DEFAULT_WRITE_LIMITS) =>
+  answer((b, opts) => runIngestTask({ kind: 'ingest', format: 'line-protocol', body: b.slice(), ...opts, walValue: false }).packed, body, precision, limits);
 
 /** Exact equality of two packed batches (values compared with Object.is: NaN, -0). */
 function expectSameBatch(a: PackedBatch, b: PackedBatch): void {
@@ -196,7 +198,7 @@ describe('line-protocol fast path (WebAssembly)', () => {
     const line = 'X a=1 1700000000000000000\n';
     const big = enc.encode(line.repeat(Math.ceil((FAST_PATH_MAX_BYTES + 1) / line.length)));
     expect(parseLineProtocolFast(big, 'ns')).toBeNull();
-    expect(parseLineProtocolPacked(big, { precision: 'ns' }).rowCount).toBe(big.length / line.length);
+    expect((packed(big, 'ns') as PackedBatch).rowCount).toBe(big.length / line.length);
   });
 
   it('stays exact after its name cache was emptied at its bound (100K names)', () => {

@@ -2,7 +2,7 @@
  * The WebAssembly fast path of the line-protocol parser (data-plane/assembly/lp-fast.ts,
  * compiled by scripts/build-wasm.sh). It takes the bodies shaped as market-data loaders send
  * them (see the AssemblyScript module's comment for the exact subset) and returns null for any
- * other body; parseLineProtocolPacked then runs the TypeScript parser, which stays the
+ * other body; the ingest task (ingest-task.ts) then runs the TypeScript parser, which stays the
  * reference and writes every error message. On handled bodies both give identical batches
  * (lp-fast-path.test.ts checks that on generated bodies).
  *
