@@ -172,4 +172,30 @@ describe('ClusterNode (in process)', () => {
     const { loadRingDoc } = await import('./ring-persistence.ts');
     expect((await loadRingDoc(n1.engine.kv))?.placement.epoch).toBe(2);
   });
+
+  it('finishes applying a ring only after the writes it routed by the previous ring have finished', async () => {
+    // Otherwise a handoff copy started once every node applied the new ring could still miss a
+    // write on its way to an old owner only.
+    const { t, n } = await cluster();
+    const s = symbolOwnedBy('n2', 'n3'); // n1 coordinates; both owners are remote
+    let release!: () => void;
+    t.hold = new Promise<void>((r) => (release = r));
+    const write = n('n1').write(batchOf(rows(s, 5000, 5)));
+    let applied = false;
+    const apply = n('n1')
+      .applyRing({ ...RING, placement: { ...RING.placement, epoch: 2 } })
+      .then(() => (applied = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(n('n1').view?.epoch).toBe(2); // routes by the new ring already
+    expect(applied).toBe(false); // but is not done while the old ring's write is in flight
+    t.hold = null;
+    release();
+    expect(await write).toEqual({ written: 5 });
+    await apply;
+    expect(applied).toBe(true);
+    for (const id of ['n2', 'n3']) expect(await localRows(n(id), s)).toBe(5);
+    // Writes routed by the new ring do not hold up the next change.
+    await n('n1').write(batchOf(rows(s, 6000, 5)));
+    await n('n1').applyRing({ ...RING, placement: { ...RING.placement, epoch: 3 } });
+  });
 });

@@ -53,6 +53,9 @@ export interface ClusterNodeOptions {
 
 /** Default bound of hints per target: hours of a busy node's share of writes, far from a full disk. */
 const DEFAULT_MAX_HINT_BYTES = 4 * 1024 ** 3;
+/** Longest applyRing waits for writes routed by the previous ring (under the rebalance driver's
+ *  10 s admin timeout; a write's peer calls time out after 10 s, so this only bounds stragglers). */
+const RING_SETTLE_MAX_MS = 8_000;
 
 /** A ring document whose epoch is not above the applied one (→ 409 through ConflictError). */
 export class RingEpochConflict extends ConflictError {
@@ -144,7 +147,8 @@ export class ClusterNode implements EngineApi {
   }
 
   /**
-   * Applies a ring document: persists it (fsync), then routes by it.
+   * Applies a ring document: persists it (fsync), routes by it, and resolves once the writes this
+   * node was coordinating by the previous ring have finished (at most RING_SETTLE_MAX_MS).
    * @throws RingEpochConflict when its epoch is not above the applied one; ValidationError when
    *   its vnode count differs from the engine's
    */
@@ -160,6 +164,10 @@ export class ClusterNode implements EngineApi {
       await saveRingDoc(this.o.engine.kv, doc);
       this.install(doc);
       this.catchUp.start();
+      // Only now is the change applied here: writes routed by the previous ring have finished.
+      if (!(await this.writer.settledBefore(this.current, RING_SETTLE_MAX_MS))) {
+        this.log('warn', 'ring applied while writes routed by the previous ring were still in flight', { epoch: doc.placement.epoch, waited_ms: RING_SETTLE_MAX_MS });
+      }
     });
     this.ringLock = run.catch(() => {});
     return run;

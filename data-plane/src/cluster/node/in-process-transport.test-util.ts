@@ -15,6 +15,8 @@ export class InProcessTransport implements PeerTransport {
   readonly down = new Set<string>();
   /** internal writes received, per node */
   readonly writes = new Map<string, number>();
+  /** while set, internal writes wait for it before they are delivered (writes "on the wire") */
+  hold: Promise<void> | null = null;
 
   private target(peer: RingMember): ClusterNode {
     const n = this.nodes.get(peer.id);
@@ -24,6 +26,7 @@ export class InProcessTransport implements PeerTransport {
 
   async write(peer: RingMember, record: Uint8Array): Promise<void> {
     const n = this.target(peer);
+    if (this.hold) await this.hold;
     await n.engine.write(decodeWalRecord(record));
     this.writes.set(peer.id, (this.writes.get(peer.id) ?? 0) + 1);
   }

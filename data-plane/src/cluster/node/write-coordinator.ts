@@ -38,9 +38,54 @@ export interface WriteCoordinatorDeps {
   maxHintBytes: number;
 }
 
-/** Coordinates client writes; stateless apart from its deps. */
+/** Writes in flight that were routed with one ring view. */
+interface ViewWrites {
+  count: number;
+  settled: Promise<void>;
+  resolve: () => void;
+}
+
+/** Coordinates client writes; keeps only the count of writes in flight per ring view. */
 export class WriteCoordinator {
+  private readonly inFlight = new Map<RingView, ViewWrites>();
+
   constructor(private readonly d: WriteCoordinatorDeps) {}
+
+  /**
+   * Resolves once every write routed with a view other than `current` has finished (or after
+   * `maxWaitMs`; false then). ClusterNode.applyRing waits for it, so when a ring change has been
+   * applied on every node no write routed by an older ring is still on its way: a handoff's copy
+   * started after that cannot miss a write that went only to the old owners.
+   */
+  async settledBefore(current: RingView | null, maxWaitMs: number): Promise<boolean> {
+    const older = [...this.inFlight].filter(([v]) => v !== current).map(([, w]) => w.settled);
+    if (older.length === 0) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<false>((r) => (timer = setTimeout(() => r(false), maxWaitMs)));
+    try {
+      return await Promise.race([Promise.all(older).then(() => true as const), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Counts a write routed with `view` until the returned function is called. */
+  private track(view: RingView): () => void {
+    let w = this.inFlight.get(view);
+    if (!w) {
+      let resolve!: () => void;
+      const settled = new Promise<void>((r) => (resolve = r));
+      w = { count: 0, settled, resolve };
+      this.inFlight.set(view, w);
+    }
+    const mine = w;
+    mine.count++;
+    return () => {
+      if (--mine.count > 0) return;
+      this.inFlight.delete(view);
+      mine.resolve();
+    };
+  }
 
   /**
    * Writes `batch` to every owner (and pending receiver) of its vnodes.
@@ -51,6 +96,15 @@ export class WriteCoordinator {
     const view = this.d.view();
     if (!view) throw new OverloadError('cluster: no ring applied yet (PUT /admin/ring or cluster.members); cannot route writes', 5, 503);
     if (batch.rowCount === 0) return { written: 0 };
+    const done = this.track(view);
+    try {
+      return await this.route(view, batch);
+    } finally {
+      done();
+    }
+  }
+
+  private async route(view: RingView, batch: WriteBatch): Promise<{ written: number }> {
     const plan = splitWrite(batch, { vnodes: view.vnodes, targetsOf: (v) => ({ owners: view.owners(v), pending: view.pendingTargets(v) }) });
     const outcomes = new Map<string, SendOutcome>();
     let callerFault: unknown;
