@@ -79,7 +79,7 @@ export class InlineCodecPool implements CodecPool {
 }
 
 /**
- * Array buffers a task owns outright (new rows handed to sealing, a request body to parse),
+ * Array buffers a task owns outright (copied rows handed to sealing, a request body to parse),
  * moved rather than copied.
  */
 function transferablesOf(task: CodecTask): ArrayBuffer[] {
@@ -90,9 +90,13 @@ function transferablesOf(task: CodecTask): ArrayBuffer[] {
     return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? [b.buffer as ArrayBuffer] : [];
   }
   if (task.kind !== 'seal') return [];
+  // Rows in shared memory (head columns) are read by the worker in place: nothing to move.
+  const add = (a: Float64Array) => {
+    if (!(a.buffer instanceof SharedArrayBuffer)) out.add(a.buffer as ArrayBuffer);
+  };
   for (const item of task.items) {
-    out.add(item.ts.buffer as ArrayBuffer);
-    for (const v of item.values) out.add(v.buffer as ArrayBuffer);
+    add(item.ts);
+    for (const v of item.values) add(v);
   }
   return [...out];
 }

@@ -259,10 +259,11 @@ export class Sealer {
   ): Promise<{ rows: number; segments: number; bytes: number }> {
     const existing = await Promise.all(work.map((w) => this.loadTouched(w.series, w.rows.ts)));
     const items: SealItem[] = work.map((w, i) => ({
-      // Copies: the caller's rows stay readable here while the task's buffers move to the worker.
-      ts: w.rows.ts.slice(),
+      // The caller's rows stay readable here: head columns are shared memory the worker only
+      // reads (series-head.ts); other rows are copied, and the copies move to the worker.
+      ts: shareOrCopy(w.rows.ts),
       fields: w.rows.fields,
-      values: w.rows.values.map((v) => v.slice()),
+      values: w.rows.values.map(shareOrCopy),
       existing: existing[i].map((e) => e.value),
       existingKeys: existing[i].map((e) => keyName(e.key)),
       policy: w.policy,
@@ -396,4 +397,9 @@ function group(series: SeriesState[]): SeriesState[][] {
   }
   if (cur.length) out.push(cur);
   return out;
+}
+
+/** `a` itself when it views shared memory (a worker can read it in place), else a copy of it. */
+function shareOrCopy(a: Float64Array): Float64Array {
+  return a.buffer instanceof SharedArrayBuffer ? a : a.slice();
 }

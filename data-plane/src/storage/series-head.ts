@@ -30,7 +30,7 @@ export class SeriesHead {
    * instead of doubling, since only the appends that land before the seal runs need room.
    */
   constructor(capacity = INITIAL_CAPACITY, private readonly sealAt = 0) {
-    this.ts = new Float64Array(Math.max(INITIAL_CAPACITY, capacity));
+    this.ts = newColumn(Math.max(INITIAL_CAPACITY, capacity));
   }
 
   /** Bytes held (capacity of every column), for the memory bound. */
@@ -120,7 +120,7 @@ export class SeriesHead {
   }
 
   private addField(name: string): number {
-    const col = new Float64Array(this.ts.length);
+    const col = newColumn(this.ts.length);
     col.fill(NaN, 0, this.length);
     this.fields.push(name);
     this.columns.push(col);
@@ -155,8 +155,18 @@ function copyFrom(dst: Float64Array, at: number, src: Float64Array, from: number
   }
 }
 
+/**
+ * A head column. Shared memory, so that sealing hands a swapped-out head's rows to a codec
+ * worker without copying them (the worker only reads them; the head is never appended to
+ * again, and stays readable here until its segments are committed). Profiled, the copy that
+ * sealing made instead was a tenth of the request thread's time during bulk ingest.
+ */
+function newColumn(capacity: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(capacity * 8));
+}
+
 function grow(a: Float64Array, cap: number, used: number): Float64Array {
-  const b = new Float64Array(cap);
+  const b = newColumn(cap);
   b.set(a.subarray(0, used));
   return b;
 }
