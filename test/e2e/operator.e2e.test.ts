@@ -233,6 +233,7 @@ describe('StockTsdbCluster on a real control plane', () => {
     traffic = undefined;
     const report = await t.stop();
     const lost = await t.verifyAll();
+    if (lost.length) lost.push(`pod logs saved in ${runner.saveLogs()}`);
     expect(lost).toEqual([]);
     expect(report.readFailures).toEqual([]);
     expect(report.writesAcked).toBeGreaterThan(50);

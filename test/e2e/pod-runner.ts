@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { get as httpGet } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './control-plane.ts';
@@ -104,6 +104,20 @@ export class PodRunner {
   /** Names of pods with a live process. */
   running(): string[] {
     return [...this.pods.entries()].filter(([, r]) => r.proc && r.proc.exitCode === null).map(([n]) => n).sort();
+  }
+
+  /**
+   * Copies every pod's log directory (pods that left included: their PVC directories stay until
+   * stop) to a fresh directory under the system temp dir, for a failure message; returns it.
+   */
+  saveLogs(): string {
+    const out = mkdtempSync(join(tmpdir(), 'stsdb-e2e-logs-'));
+    const pvcs = join(this.dir, 'pvc');
+    for (const pvc of existsSync(pvcs) ? readdirSync(pvcs) : []) {
+      const logs = join(pvcs, pvc, 'logs');
+      if (existsSync(logs)) cpSync(logs, join(out, pvc.replace(/^data-/, '')), { recursive: true });
+    }
+    return out;
   }
 
   /** Kills every process and removes the runner's directory. */

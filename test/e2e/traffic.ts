@@ -23,6 +23,9 @@ export interface TrafficReport {
 /** Runs writer and reader loops until `stop()`. */
 export class Traffic {
   private readonly acked = new Map<string, Set<number>>(SYMBOLS.map((s) => [s, new Set()]));
+  /** Which pod coordinated each acknowledged write and when (first row's timestamp → note): a
+   *  lost-row report says where to look in the pods' logs. */
+  private readonly provenance = new Map<number, string>();
   private next = 0;
   private stopped = false;
   private loops: Promise<void>[] = [];
@@ -58,11 +61,14 @@ export class Traffic {
         const ts = Array.from({ length: 20 }, (_, i) => T0 + this.next * 20 + i);
         this.next++;
         const rows = ts.map((t) => ({ timestamp: t, open: 1, high: 2, low: 0.5, close: 1.5, volume: t % 1000 }));
+        const pod = pick(pods);
+        const sent = new Date();
         try {
-          const r = await fetch(`${this.runner.pod(pick(pods))!.url}/v1/write`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol, rows }), signal: AbortSignal.timeout(10_000) });
+          const r = await fetch(`${this.runner.pod(pod)!.url}/v1/write`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol, rows }), signal: AbortSignal.timeout(10_000) });
           await r.text();
           if (r.status === 200) {
             for (const t of ts) this.acked.get(symbol)!.add(t);
+            this.provenance.set(ts[0]!, `written through ${pod} at ${sent.toISOString()} in ${Date.now() - sent.getTime()} ms`);
             this.report.writesAcked++;
           } else this.report.writesRefused++;
         } catch {
@@ -106,7 +112,10 @@ export class Traffic {
         if (r.status !== 200) return `${pod} ${symbol}: ${r.status} ${text.slice(0, 200)}`;
         const got = new Set((JSON.parse(text) as { rows: number[][] }).rows.map((row) => row[0]));
         const missing = [...want].filter((t) => !got.has(t));
-        return missing.length ? `${pod} ${symbol}: ${missing.length} of ${want.size} acknowledged rows missing (e.g. ${missing.slice(0, 3).join(', ')})` : null;
+        if (!missing.length) return null;
+        const writes = [...new Set(missing.map((t) => T0 + Math.floor((t - T0) / 20) * 20))].slice(0, 3);
+        const where = writes.map((w) => `${w}: ${this.provenance.get(w) ?? '?'}`).join('; ');
+        return `${pod} ${symbol}: ${missing.length} of ${want.size} acknowledged rows missing (e.g. ${missing.slice(0, 3).join(', ')}; writes ${where})`;
       } catch (err) {
         if (!this.runner.ready().includes(pod)) return null; // the pod went away mid-request
         // A pod killed a moment ago is still listed Ready until the kubelet notices (a Service

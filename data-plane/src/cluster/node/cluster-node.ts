@@ -92,7 +92,7 @@ export class ClusterNode implements EngineApi {
     const common = { view, transport: o.transport, health: this.health, counters: this.counters };
     this.replayer = new HintReplayer({ ...common, hints, log: this.log });
     this.catchUp = new CatchUp({ ...common, self: o.self, log: this.log, maxWaitMs: o.catchUpMaxWaitMs });
-    this.writer = new WriteCoordinator({ ...common, self: o.self, level: o.consistency, local: o.engine, hints, maxHintBytes: o.maxHintBytesPerTarget ?? DEFAULT_MAX_HINT_BYTES });
+    this.writer = new WriteCoordinator({ ...common, self: o.self, level: o.consistency, local: o.engine, hints, maxHintBytes: o.maxHintBytesPerTarget ?? DEFAULT_MAX_HINT_BYTES, log: this.log });
     this.reader = new ReadRouter({
       ...common,
       self: o.self,

@@ -36,6 +36,8 @@ export interface WriteCoordinatorDeps {
   /** bytes of hints kept per target; past it a part for that target fails instead (bounds the
    *  disk a long outage can fill; the write then misses quorum at RF 2 and the client retries) */
   maxHintBytes: number;
+  /** told when a target's hint queue starts (not per hint: an outage would flood the log) */
+  log?: (level: 'warn', msg: string, fields: Record<string, unknown>) => void;
 }
 
 /** Writes in flight that were routed with one ring view. */
@@ -168,8 +170,10 @@ export class WriteCoordinator {
       return { kind: 'failed', why: `${why}; hints for ${node} are full (${held} of ${this.d.maxHintBytes} bytes)` };
     }
     try {
+      const first = this.d.hints.pending(node) === 0;
       await this.d.hints.append(node, record);
       this.d.counters.hintsStored++;
+      if (first) this.d.log?.('warn', 'hints queued for a peer', { peer: node, why, epoch: this.d.view()?.epoch });
       return { kind: 'hinted', why };
     } catch (err) {
       return { kind: 'failed', why: `${why}; no hint stored: ${(err as Error).message}` };
