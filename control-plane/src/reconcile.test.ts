@@ -28,6 +28,9 @@ class MemoryAdmin implements DataPlaneAdmin {
   }
   async cancelPull() {}
   async drop() {}
+  async hintsFor() {
+    return 0;
+  }
 }
 
 const NS = 'tsdb';

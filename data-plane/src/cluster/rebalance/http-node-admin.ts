@@ -36,6 +36,12 @@ export class HttpNodeAdmin implements NodeAdmin {
     if (!res.ok) throw await failure(node, `DELETE /admin/vnodes/${vnode}`, res);
   }
 
+  async hintsFor(node: RingMember, target: string): Promise<number> {
+    const res = await this.call(node, 'GET', `/internal/v1/hints?target=${encodeURIComponent(target)}`);
+    if (!res.ok) throw await failure(node, 'GET /internal/v1/hints', res);
+    return ((await res.json()) as { pending: number }).pending;
+  }
+
   private call(node: RingMember, method: string, path: string, body?: string): Promise<Response> {
     return fetch(`http://${node.address}${path}`, {
       method,

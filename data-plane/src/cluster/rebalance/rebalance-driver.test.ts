@@ -26,6 +26,11 @@ class MemoryStore implements RingStore {
 class RecordingAdmin implements NodeAdmin {
   events: string[] = [];
   applied = new Map<string, RingDoc>();
+  /** hints a node holds for a target ("node>target"); each poll delivers `drainPerPoll` of them */
+  hints = new Map<string, number>();
+  drainPerPoll = 1;
+  hintPolls = 0;
+  unreachable = new Set<string>();
   async applyRing(node: RingMember, doc: RingDoc) {
     const had = this.applied.get(node.id);
     if (!had || had.placement.epoch < doc.placement.epoch) this.applied.set(node.id, doc);
@@ -37,6 +42,7 @@ class RecordingAdmin implements NodeAdmin {
       for (const [id, doc] of this.applied) {
         if (!doc.pending.some((m) => m.vnode === vnode && m.to === to.id)) throw new Error(`${id} does not dual-write vnode ${vnode} to ${to.id} before the pull`);
       }
+      for (const [k, n] of this.hints) if (k.endsWith(`>${from}`) && n > 0) throw new Error(`pull from ${from} while ${k.split('>')[0]} holds ${n} hints for it`);
       this.events.push(`pull ${vnode} ${from}->${to.id}`);
     }
   }
@@ -45,6 +51,14 @@ class RecordingAdmin implements NodeAdmin {
   }
   async cancelPull(to: RingMember, vnode: number) {
     this.events.push(`cancel ${vnode} ${to.id}`);
+  }
+  async hintsFor(node: RingMember, target: string) {
+    if (this.unreachable.has(node.id)) throw new Error('connection refused');
+    this.hintPolls++;
+    const k = `${node.id}>${target}`;
+    const n = this.hints.get(k) ?? 0;
+    if (n > 0) this.hints.set(k, Math.max(0, n - this.drainPerPoll));
+    return n;
   }
   async drop(node: RingMember, vnode: number) {
     const doc = this.applied.get(node.id)!;
@@ -100,5 +114,40 @@ describe('RebalanceDriver', () => {
     const final = await new RebalanceDriver(store, admin, OPTS).run([0, 1, 2].map(member));
     for (const owners of final.placement.owners) for (const o of owners) expect(['node-0', 'node-1', 'node-2']).toContain(o);
     expect(final.members.map((m) => m.id)).toEqual(['node-0', 'node-1', 'node-2']);
+  });
+
+  it('copies from a source only once no member holds hints for it (a hinted write reaches the source first)', async () => {
+    const store = new MemoryStore();
+    const admin = new RecordingAdmin();
+    await new RebalanceDriver(store, admin, OPTS).run([0, 1, 2, 3, 4].map(member));
+    // node-0 coordinated writes that node-4 (about to leave, so a copy source) missed: hinted.
+    admin.hints.set('node-0>node-4', 3);
+    admin.hints.set('node-2>node-3', 1);
+    const final = await new RebalanceDriver(store, admin, OPTS).run([0, 1, 2].map(member));
+    expect(final.placement.nodes).toEqual(['node-0', 'node-1', 'node-2']);
+    expect(admin.hints.get('node-0>node-4')).toBe(0); // drained before a pull (startPulls asserts it)
+    expect(admin.events.some((e) => / node-4->/.test(e))).toBe(true);
+  });
+
+  it('stops before copying when a source\'s hints do not drain or a member cannot be asked; nothing flips', async () => {
+    const store = new MemoryStore();
+    const admin = new RecordingAdmin();
+    await new RebalanceDriver(store, admin, OPTS).run([0, 1, 2, 3, 4].map(member));
+    const before = store.doc!.placement;
+    admin.drainPerPoll = 0;
+    admin.hints.set('node-1>node-4', 5);
+    await expect(new RebalanceDriver(store, admin, { ...OPTS, hintDrainMs: 100 }).run([0, 1, 2, 3].map(member))).rejects.toThrow(/node-1 holds 5 for node-4.*could miss acknowledged writes/);
+    expect(admin.events.filter((e) => e.startsWith('pull'))).toEqual([]);
+    expect(store.doc!.placement.owners).toEqual(before.owners);
+    expect(store.doc!.pending.length).toBeGreaterThan(0); // the step stays published: a later run resumes it
+
+    admin.hints.clear();
+    admin.unreachable.add('node-2');
+    await expect(new RebalanceDriver(store, admin, OPTS).run([0, 1, 2, 3].map(member))).rejects.toThrow(/cannot ask node-2 for its hints for copy source node-4/);
+    expect(admin.events.filter((e) => e.startsWith('pull'))).toEqual([]);
+
+    admin.unreachable.clear();
+    const final = await new RebalanceDriver(store, admin, OPTS).run([0, 1, 2, 3].map(member));
+    expect(final.placement.nodes).toEqual(['node-0', 'node-1', 'node-2', 'node-3']);
   });
 });

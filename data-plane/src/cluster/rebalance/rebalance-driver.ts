@@ -21,6 +21,8 @@ export interface NodeAdmin {
   cancelPull(to: RingMember, vnode: number): Promise<void>;
   /** DELETE /admin/vnodes/:v */
   drop(node: RingMember, vnode: number): Promise<void>;
+  /** GET /internal/v1/hints?target=…: how many hints `node` holds for node `target` */
+  hintsFor(node: RingMember, target: string): Promise<number>;
 }
 
 /** What the driver needs to know of one copy job. */
@@ -39,6 +41,8 @@ export interface DriverOptions {
   graceMs: number;
   /** longest wait between polls of running copies (the first polls come sooner) */
   pollMs: number;
+  /** longest wait for the members' hints for a step's copy sources to drain (default 60 s) */
+  hintDrainMs?: number;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -60,7 +64,10 @@ export class RingConflict extends Error {
  * Moves a cluster's ring from its stored placement to the balanced placement of `targetMembers`,
  * one bounded step at a time, never losing or hiding data (DESIGN.md §8):
  *   1. publish the step's moves as `pending` (epoch+1): coordinators dual-write to the new owners;
- *   2. each new owner pulls its vnodes from a current owner, which verifies row counts;
+ *   2. wait until no member holds hints for a copy source (a write acknowledged by the other
+ *      owner plus a hint for the source reaches the source only when replayed: a copy taken
+ *      before that would miss it, and the source drops the vnode after the flip);
+ *   then each new owner pulls its vnodes from a current owner, which verifies row counts;
  *   3. publish the step's placement (epoch+1): reads and acks move to the new owners;
  *   4. after a grace period the replaced owners drop those vnodes.
  * Every state is in the stored document, so a restarted driver resumes (a pending step is redone:
@@ -130,6 +137,7 @@ export class RebalanceDriver {
       await this.applyEverywhere(doc); // resuming: make sure every node dual-writes
     }
     this.progress.inStep = step.moves;
+    await this.sourcesCaughtUp(step.moves, cur.placement, members);
     await this.copy(step.moves, cur.placement, members);
     const flipped = { ...step.placement, epoch: doc.placement.epoch + 1 };
     return this.flip(version, doc, flipped, step.moves, members);
@@ -170,7 +178,7 @@ export class RebalanceDriver {
     const byId = new Map(members.map((m) => [m.id, m]));
     const calls = new Map<string, { to: RingMember; from: string; vnodes: number[] }>();
     for (const m of moves) {
-      const from = m.from ?? current.owners[m.vnode][0];
+      const from = sourceOf(m, current);
       const key = `${m.to}\u0000${from}`;
       if (!calls.has(key)) calls.set(key, { to: byId.get(m.to)!, from, vnodes: [] });
       calls.get(key)!.vnodes.push(m.vnode);
@@ -192,6 +200,40 @@ export class RebalanceDriver {
       }
       this.progress.bytesMoved = [...bytes.values()].reduce((a, b) => a + b, 0);
       open = next;
+    }
+  }
+
+  /**
+   * Resolves once no member holds hints for any copy source of `moves`. Writes routed by the
+   * step's pending document also reach the receivers directly, so only hints stored before it
+   * matter, and those drain while the source is up. Throws (the run fails and is retried) when
+   * a member cannot be asked, or the hints do not drain within `hintDrainMs`: copying then could
+   * lose acknowledged writes.
+   */
+  private async sourcesCaughtUp(moves: VnodeMove[], current: Placement, members: RingMember[]): Promise<void> {
+    const sources = [...new Set(moves.map((m) => sourceOf(m, current)))];
+    const deadline = Date.now() + (this.opts.hintDrainMs ?? 60_000);
+    for (let waited = false; ; waited = true) {
+      const held: string[] = [];
+      await Promise.all(
+        members.flatMap((node) =>
+          sources
+            .filter((src) => src !== node.id)
+            .map(async (src) => {
+              const n = await this.admin.hintsFor(node, src).catch((err: Error) => {
+                throw new Error(`cannot ask ${node.id} for its hints for copy source ${src}: ${err.message}`);
+              });
+              if (n > 0) held.push(`${node.id} holds ${n} for ${src}`);
+            }),
+        ),
+      );
+      if (held.length === 0) {
+        if (waited) this.log('hints for the copy sources drained; copying', { sources });
+        return;
+      }
+      if (Date.now() >= deadline) throw new Error(`copy sources still have hints queued after ${this.opts.hintDrainMs ?? 60_000} ms (${held.sort().join('; ')}); copying now could miss acknowledged writes`);
+      if (!waited) this.log('waiting for hints for the copy sources to drain', { held });
+      await sleep(Math.max(20, Math.min(this.opts.pollMs, 250)));
     }
   }
 
@@ -221,6 +263,11 @@ export class RebalanceDriver {
   private log(msg: string, extra?: Record<string, unknown>): void {
     this.opts.log?.(msg, extra);
   }
+}
+
+/** The node a move copies from: the replica it replaces, else the vnode's first owner. */
+function sourceOf(m: VnodeMove, current: Placement): string {
+  return m.from ?? current.owners[m.vnode][0];
 }
 
 function mergeMembers(a: RingMember[], b: RingMember[]): RingMember[] {
