@@ -50,6 +50,25 @@ describe('cluster with static membership (2 real nodes, RF 2)', () => {
     const noToken = await post(`${a.dataUrl}/internal/v1/read`, { op: 'latest', query: { symbols: ['x'] } });
     expect(noToken.status).toBe(401);
     expect((await get(`${a.dataUrl}/internal/v1/hints?target=s2`, { 'X-Cluster-Token': 'wrong' })).status).toBe(401);
+    // Fencing: a read or write routed by an older ring epoch than the node's is refused (409
+    // stale_ring, nothing done) so its coordinator fetches the newer ring and routes again.
+    const auth = { 'X-Cluster-Token': TOKEN };
+    const staleRead = await post(`${a.dataUrl}/internal/v1/read`, { op: 'range', epoch: 0, query: { symbol: 'st.SZ.000001', start: 0, end: 2e15 } }, auth);
+    expect(staleRead.status, staleRead.text).toBe(409);
+    expect(staleRead.json.error).toMatchObject({ code: 'stale_ring' });
+    expect(staleRead.json.error.message).toContain('routed by ring epoch 0, but node s1 has applied epoch 1');
+    expect((await post(`${a.dataUrl}/internal/v1/read`, { op: 'range', epoch: 1, query: { symbol: 'st.SZ.000001', start: 0, end: 2e15 } }, auth)).status).toBe(200);
+    expect((await post(`${a.dataUrl}/internal/v1/read`, { op: 'range', epoch: -1, query: { symbol: 'st.SZ.000001', start: 0, end: 2e15 } }, auth)).status).toBe(400);
+    const staleWrite = await fetch(`${a.dataUrl}/internal/v1/write`, { method: 'POST', headers: { ...auth, 'X-Ring-Epoch': '0' }, body: new Uint8Array(8) });
+    expect(staleWrite.status).toBe(409);
+    expect(((await staleWrite.json()) as { error: { code: string } }).error.code).toBe('stale_ring');
+    const badEpoch = await fetch(`${a.dataUrl}/internal/v1/write`, { method: 'POST', headers: { ...auth, 'X-Ring-Epoch': 'one' }, body: new Uint8Array(8) });
+    expect(badEpoch.status).toBe(400);
+    expect(await badEpoch.text()).toContain('X-Ring-Epoch');
+    const ring = await get(`${b.dataUrl}/internal/v1/ring`, auth);
+    expect(ring.json.ring.placement.epoch).toBe(1);
+    expect(ring.json.ring.members.map((m: { id: string }) => m.id)).toEqual(['s1', 's2']);
+    expect((await get(`${b.dataUrl}/internal/v1/ring`)).status).toBe(401);
     // caught up once the peer answered that it holds no hints for it (a poll every 250 ms)
     for (let t0 = Date.now(); !(await get(`${a.dataUrl}/admin/ring`, { 'X-Cluster-Token': TOKEN })).json.ready; ) {
       if (Date.now() - t0 > 10_000) throw new Error('s1 never caught up');

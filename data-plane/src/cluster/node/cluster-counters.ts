@@ -15,9 +15,11 @@ export interface ClusterCounters {
   readFallbacks: number;
   /** reads no owner could answer */
   readsFailed: number;
+  /** writes and reads routed again after a peer refused them as routed by an older ring */
+  staleRingReroutes: number;
 }
 
 /** All zero. */
 export function newClusterCounters(): ClusterCounters {
-  return { hintsStored: 0, hintsReplayed: 0, hintsDropped: 0, writesUnacknowledged: 0, readFallbacks: 0, readsFailed: 0 };
+  return { hintsStored: 0, hintsReplayed: 0, hintsDropped: 0, writesUnacknowledged: 0, readFallbacks: 0, readsFailed: 0, staleRingReroutes: 0 };
 }

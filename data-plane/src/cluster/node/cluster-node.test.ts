@@ -51,15 +51,15 @@ describe('ClusterNode (in process)', () => {
     for (const n of open.splice(0)) await n.close();
   });
 
-  async function cluster(levels: Record<string, Consistency> = {}, ids = IDS) {
+  async function cluster(levels: Record<string, Consistency> = {}, ids = IDS, healthIntervalMs = 20) {
     const t = new InProcessTransport();
-    for (const id of ids) t.nodes.set(id, await node(t, id, levels[id] ?? 'quorum'));
+    for (const id of ids) t.nodes.set(id, await node(t, id, levels[id] ?? 'quorum', RING, healthIntervalMs));
     return { t, n: (id: string) => t.nodes.get(id)! };
   }
 
-  async function node(t: InProcessTransport, id: string, level: Consistency, ring: RingDoc | null = RING) {
+  async function node(t: InProcessTransport, id: string, level: Consistency, ring: RingDoc | null = RING, healthIntervalMs = 20) {
     const engine = await Engine.open({ dataDir: `mem-${id}`, vnodes: V, workerThreads: 1, idleSealMs: 3_600_000 }, { kv: new MemoryKvStore() });
-    const n = await ClusterNode.open({ self: id, engine, vnodes: V, consistency: level, transport: t, initialRing: ring, healthIntervalMs: 20, failuresToDown: 2, catchUpMaxWaitMs: 5000 });
+    const n = await ClusterNode.open({ self: id, engine, vnodes: V, consistency: level, transport: t, initialRing: ring, healthIntervalMs, failuresToDown: 2, catchUpMaxWaitMs: 5000 });
     open.push(n);
     return n;
   }
@@ -197,5 +197,44 @@ describe('ClusterNode (in process)', () => {
     // Writes routed by the new ring do not hold up the next change.
     await n('n1').write(batchOf(rows(s, 6000, 5)));
     await n('n1').applyRing({ ...RING, placement: { ...RING.placement, epoch: 3 } });
+  });
+
+  it('a coordinator that missed ring changes is refused by newer owners, fetches their ring and routes again', async () => {
+    // As a node just removed from the ring (no longer sent rings) that still takes client
+    // requests: its writes to the old owners could miss a copy that already ran. (No pings after
+    // the first: they would bring the ring up to date on their own; see the next test.)
+    const { n } = await cluster({}, IDS, 3_600_000);
+    const moved = (from: string[], to: string[], epoch: number): RingDoc => {
+      const s = symbolOwnedBy(...from);
+      const owners = RING.placement.owners.map((o, v) => (v === vnodeOf(s, V) ? to : o));
+      return { ...RING, placement: { ...RING.placement, epoch, owners } };
+    };
+    // Write: n1 (stale, epoch 1) coordinates a write of a vnode that moved from n1+n2 to n2+n3.
+    const w = symbolOwnedBy('n1', 'n2');
+    const ring2 = moved(['n1', 'n2'], ['n2', 'n3'], 2);
+    await n('n2').applyRing(ring2);
+    await n('n3').applyRing(ring2);
+    expect(await n('n1').write(batchOf(rows(w, 0, 5)))).toEqual({ written: 5 });
+    expect(await localRows(n('n3'), w)).toBe(5); // the new owner has it
+    expect(await localRows(n('n2'), w)).toBe(5);
+    expect(n('n1').view?.epoch).toBe(2);
+    expect(n('n1').counters.staleRingReroutes).toBe(1);
+
+    // Read: n1 (stale again, epoch 2) reads a vnode that moved from n2+n3 to n1+n3; the rows went
+    // through n3 (epoch 3) to n1 and n3 only, so n2, the old owner n1 would ask, misses them.
+    const r = symbolOwnedBy('n2', 'n3');
+    const ring3 = { ...ring2, placement: { ...ring2.placement, epoch: 3, owners: ring2.placement.owners.map((o, v) => (v === vnodeOf(r, V) ? ['n1', 'n3'] : o)) } };
+    await n('n2').applyRing(ring3);
+    await n('n3').applyRing(ring3);
+    await n('n3').write(batchOf(rows(r, 100, 4)));
+    expect(await localRows(n('n2'), r)).toBe(0);
+    expect((await n('n1').readRange({ symbol: r, start: 0, end: 1e15 })).ts.length).toBe(4);
+    expect(n('n1').view?.epoch).toBe(3);
+  });
+
+  it('a node fetches a newer ring a peer reports in its ping answer', async () => {
+    const { n } = await cluster();
+    await n('n2').applyRing({ ...RING, placement: { ...RING.placement, epoch: 5 } });
+    await until('n1 and n3 on epoch 5', () => n('n1').view?.epoch === 5 && n('n3').view?.epoch === 5);
   });
 });

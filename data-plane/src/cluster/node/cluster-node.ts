@@ -74,6 +74,8 @@ export class ClusterNode implements EngineApi {
   private readonly writer: WriteCoordinator;
   private readonly reader: ReadRouter;
   private readonly log: ClusterLog;
+  /** the ring fetch under way after a peer refused a request as stale (one at a time) */
+  private refreshing: Promise<void> | null = null;
 
   private constructor(
     private readonly o: ClusterNodeOptions,
@@ -88,8 +90,14 @@ export class ClusterNode implements EngineApi {
         this.log(up ? 'info' : 'warn', up ? 'peer up' : 'peer down', { peer });
         if (up) this.replayer.kick(peer);
       },
+      // A peer on a newer ring: fetch it now rather than at the next refused request (bounds how
+      // long a node the driver no longer pushes rings to, e.g. one just removed, routes stale).
+      onEpoch: (peer, epoch) => {
+        if (epoch > (this.current?.epoch ?? 0)) void this.refreshRing(peer).catch((err: Error) => this.log('warn', 'fetching a newer ring from a peer failed', { peer, error: err.message }));
+      },
     });
-    const common = { view, transport: o.transport, health: this.health, counters: this.counters };
+    const refreshRing = (peer: string) => this.refreshRing(peer);
+    const common = { view, transport: o.transport, health: this.health, counters: this.counters, refreshRing };
     this.replayer = new HintReplayer({ ...common, hints, log: this.log });
     this.catchUp = new CatchUp({ ...common, self: o.self, log: this.log, maxWaitMs: o.catchUpMaxWaitMs });
     this.writer = new WriteCoordinator({ ...common, self: o.self, level: o.consistency, local: o.engine, hints, maxHintBytes: o.maxHintBytesPerTarget ?? DEFAULT_MAX_HINT_BYTES, log: this.log });
@@ -171,6 +179,29 @@ export class ClusterNode implements EngineApi {
     });
     this.ringLock = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * Fetches `peer`'s ring and applies it when it is newer than ours: called after the peer
+   * refused a write or read as routed by an older ring (a node removed from the ring is no longer
+   * sent new rings but may still take client requests). One fetch at a time; concurrent callers
+   * share it.
+   */
+  refreshRing(peer: string): Promise<void> {
+    this.refreshing ??= this.fetchNewerRing(peer).finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  private async fetchNewerRing(peer: string): Promise<void> {
+    const address = this.current?.doc.members.find((m) => m.id === peer)?.address;
+    if (!address) return;
+    const doc = await this.o.transport.ring({ id: peer, address });
+    const have = this.current?.epoch ?? -1;
+    if (!doc || doc.placement.epoch <= have) return;
+    this.log('info', 'a peer refused a request routed by an older ring; applying its ring', { peer, epoch: doc.placement.epoch, had: have });
+    await this.applyRing(doc).catch((err) => {
+      if (!(err instanceof RingEpochConflict)) throw err;
+    });
   }
 
   /** What this node holds for `target` (GET /internal/v1/hints). */

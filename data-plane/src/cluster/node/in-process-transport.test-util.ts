@@ -6,8 +6,8 @@ import type { CandleQuery, CandleResult, RangeQuery } from '../../engine-api.ts'
 import { decodeWalRecord } from '../../encoding/wal-record.ts';
 import type { SeriesData } from '../../model.ts';
 import type { ClusterNode } from './cluster-node.ts';
-import { CATCHING_UP, PeerError, type HintReport, type PeerReadOptions, type PeerTransport, type PingReply } from './peer-transport.ts';
-import type { RingMember } from './ring-doc.ts';
+import { CATCHING_UP, PeerError, STALE_RING, type HintReport, type PeerReadOptions, type PeerTransport, type PingReply } from './peer-transport.ts';
+import type { RingDoc, RingMember } from './ring-doc.ts';
 
 /** Shared by every node of one test cluster. */
 export class InProcessTransport implements PeerTransport {
@@ -24,9 +24,15 @@ export class InProcessTransport implements PeerTransport {
     return n;
   }
 
-  async write(peer: RingMember, record: Uint8Array): Promise<void> {
+  /** As the internal routes: a request routed by an older ring than the node's is refused. */
+  private fence(n: ClusterNode, epoch: number | undefined): void {
+    if (epoch !== undefined && epoch < (n.view?.epoch ?? 0)) throw new PeerError(`${n.self} answered 409: stale ring`, 'rejected', 409, { code: STALE_RING });
+  }
+
+  async write(peer: RingMember, record: Uint8Array, epoch?: number): Promise<void> {
     const n = this.target(peer);
     if (this.hold) await this.hold;
+    this.fence(n, epoch);
     await n.engine.write(decodeWalRecord(record));
     this.writes.set(peer.id, (this.writes.get(peer.id) ?? 0) + 1);
   }
@@ -34,6 +40,7 @@ export class InProcessTransport implements PeerTransport {
   /** As the internal read route: a node behind refuses when asked to. */
   private reader(peer: RingMember, o: PeerReadOptions): ClusterNode {
     const n = this.target(peer);
+    this.fence(n, o.epoch);
     if (o.refuseIfBehind && !n.ready) throw new PeerError(`${peer.id} answered 503: catching up`, 'failed', 503, { code: CATCHING_UP });
     return n;
   }
@@ -56,6 +63,10 @@ export class InProcessTransport implements PeerTransport {
 
   async hints(peer: RingMember, target: string): Promise<HintReport> {
     return this.target(peer).hintReport(target);
+  }
+
+  async ring(peer: RingMember): Promise<RingDoc | null> {
+    return this.target(peer).ringDoc;
   }
 
   async ping(peer: RingMember): Promise<PingReply> {

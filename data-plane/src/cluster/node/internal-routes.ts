@@ -11,7 +11,8 @@ import { readBody } from '../../http/read-body.ts';
 import type { WriteParser } from '../../ingest/write-parser.ts';
 import type { ClusterNode } from './cluster-node.ts';
 import type { ClusterToken } from './cluster-token.ts';
-import { CATCHING_UP } from './peer-transport.ts';
+import { CATCHING_UP, RING_EPOCH_HEADER, STALE_RING } from './peer-transport.ts';
+import { ringDocToJson } from './ring-doc.ts';
 import { candlesToWire, parseReadRequest, seriesToWire } from './wire-codec.ts';
 
 /** What the internal routes need. */
@@ -30,6 +31,7 @@ export function registerInternalRoutes(app: Hono<DataEnv>, d: InternalRouteDeps)
   app.use('/internal/*', d.token.require());
 
   app.post('/internal/v1/write', async (c) => {
+    refuseIfStale(d.node, epochHeader(c.req.header(RING_EPOCH_HEADER)));
     const body = await readBody(c.req.raw, d.maxBodyBytes);
     // The body is this node's WAL record for the rows: logged as received (ingest-task.ts).
     const { batch, prepared } = await d.parser.parse('wal-record', body, { precision: 'us' });
@@ -39,6 +41,7 @@ export function registerInternalRoutes(app: Hono<DataEnv>, d: InternalRouteDeps)
 
   app.post('/internal/v1/read', async (c) => {
     const req = parseReadRequest(parseJson(await readBody(c.req.raw, 1024 * 1024)));
+    refuseIfStale(d.node, req.epoch);
     if (req.refuse_if_behind && !d.node.ready) {
       throw new HttpError(503, CATCHING_UP, `node ${d.node.self} is catching up after a start; read another owner`, { retryAfterSec: 1 });
     }
@@ -57,7 +60,31 @@ export function registerInternalRoutes(app: Hono<DataEnv>, d: InternalRouteDeps)
     return c.json({ target, pending: r.pending, target_up: r.targetUp });
   });
 
+  app.get('/internal/v1/ring', (c) => {
+    const doc = d.node.ringDoc;
+    return c.json({ ring: doc ? ringDocToJson(doc) : null });
+  });
+
   app.get('/internal/v1/ping', (c) => c.json({ node: d.node.self, epoch: d.node.view?.epoch ?? 0, ready: d.node.ready }));
+}
+
+/**
+ * Refuses (409 stale_ring, nothing done) a write or read its coordinator routed by an older ring
+ * than this node's: owners may have moved since, and a write acknowledged by the old owners could
+ * miss a handoff copy that has already run. The coordinator fetches the newer ring and routes
+ * again. Calls without an epoch (hint replays, older nodes) are not fenced.
+ */
+function refuseIfStale(node: ClusterNode, routedBy: number | undefined): void {
+  const mine = node.view?.epoch ?? 0;
+  if (routedBy !== undefined && routedBy < mine) {
+    throw new HttpError(409, STALE_RING, `routed by ring epoch ${routedBy}, but node ${node.self} has applied epoch ${mine}; fetch GET /internal/v1/ring and route again`);
+  }
+}
+
+function epochHeader(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(raw)) throw new ValidationError(`header ${RING_EPOCH_HEADER} must be a ring epoch (a non-negative integer), got ${JSON.stringify(raw.slice(0, 40))}`);
+  return Number(raw);
 }
 
 function parseJson(body: Uint8Array): unknown {

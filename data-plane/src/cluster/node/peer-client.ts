@@ -6,8 +6,8 @@
 import type { CandleQuery, CandleResult, RangeQuery } from '../../engine-api.ts';
 import type { SeriesData } from '../../model.ts';
 import { CLUSTER_TOKEN_HEADER } from './cluster-token.ts';
-import { PeerError, type HintReport, type PeerReadOptions, type PeerTransport, type PingReply } from './peer-transport.ts';
-import type { RingMember } from './ring-doc.ts';
+import { PeerError, RING_EPOCH_HEADER, type HintReport, type PeerReadOptions, type PeerTransport, type PingReply } from './peer-transport.ts';
+import { parseRingDoc, type RingDoc, type RingMember } from './ring-doc.ts';
 import { candlesFromWire, seriesFromWire, type ReadRequest } from './wire-codec.ts';
 
 /** Per-call timeouts in ms. */
@@ -33,24 +33,22 @@ export class HttpPeerClient implements PeerTransport {
     this.headers = token ? { [CLUSTER_TOKEN_HEADER]: token } : {};
   }
 
-  async write(peer: RingMember, record: Uint8Array): Promise<void> {
-    await this.call(peer, '/internal/v1/write', this.timeouts.write, {
-      method: 'POST',
-      body: record,
-      headers: { ...this.headers, 'Content-Type': 'application/octet-stream' },
-    });
+  async write(peer: RingMember, record: Uint8Array, epoch?: number): Promise<void> {
+    const headers: Record<string, string> = { ...this.headers, 'Content-Type': 'application/octet-stream' };
+    if (epoch !== undefined) headers[RING_EPOCH_HEADER] = String(epoch);
+    await this.call(peer, '/internal/v1/write', this.timeouts.write, { method: 'POST', body: record, headers });
   }
 
   async readRange(peer: RingMember, q: RangeQuery, o: PeerReadOptions): Promise<SeriesData> {
-    return seriesFromWire(await this.read(peer, { op: 'range', query: q, refuse_if_behind: o.refuseIfBehind }));
+    return seriesFromWire(await this.read(peer, { op: 'range', query: q, refuse_if_behind: o.refuseIfBehind, epoch: o.epoch }));
   }
 
   async candles(peer: RingMember, q: CandleQuery, o: PeerReadOptions): Promise<CandleResult> {
-    return candlesFromWire(await this.read(peer, { op: 'candles', query: q, refuse_if_behind: o.refuseIfBehind }));
+    return candlesFromWire(await this.read(peer, { op: 'candles', query: q, refuse_if_behind: o.refuseIfBehind, epoch: o.epoch }));
   }
 
   async latest(peer: RingMember, symbols: string[], o: PeerReadOptions): Promise<(SeriesData | null)[]> {
-    const data = await this.read(peer, { op: 'latest', query: { symbols }, refuse_if_behind: o.refuseIfBehind });
+    const data = await this.read(peer, { op: 'latest', query: { symbols }, refuse_if_behind: o.refuseIfBehind, epoch: o.epoch });
     if (!Array.isArray(data) || data.length !== symbols.length) throw new PeerError(`${peer.id}: latest answered ${Array.isArray(data) ? data.length : 'no'} results for ${symbols.length} symbols`, 'failed');
     return data.map((d) => (d === null ? null : seriesFromWire(d)));
   }
@@ -68,6 +66,15 @@ export class HttpPeerClient implements PeerTransport {
   async ping(peer: RingMember): Promise<PingReply> {
     const r = (await this.json(peer, '/internal/v1/ping', this.timeouts.control)) as { node: string; epoch: number; ready: boolean };
     return { node: r.node, epoch: r.epoch, ready: r.ready !== false };
+  }
+
+  async ring(peer: RingMember): Promise<RingDoc | null> {
+    const r = (await this.json(peer, '/internal/v1/ring', this.timeouts.control)) as { ring: unknown };
+    try {
+      return r.ring === null ? null : parseRingDoc(r.ring);
+    } catch (cause) {
+      throw new PeerError(`${peer.id}: /internal/v1/ring: ${(cause as Error).message}`, 'failed', 200, { cause });
+    }
   }
 
   private async read(peer: RingMember, req: ReadRequest): Promise<unknown> {

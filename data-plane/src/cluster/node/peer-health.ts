@@ -19,6 +19,8 @@ export interface PeerHealthOptions {
   failuresToDown?: number;
   /** told when a peer changes state */
   onChange?: (peer: string, up: boolean) => void;
+  /** told when a peer's ping answer reports a ring epoch (the node fetches a newer one) */
+  onEpoch?: (peer: string, epoch: number) => void;
 }
 
 interface PeerState {
@@ -126,6 +128,7 @@ export class PeerHealth {
           if (r.node !== s.member.id) return this.noteFailure(s.member.id, `${s.member.address} answers as node "${r.node}"`);
           s.ready = r.ready;
           this.noteSuccess(s.member.id);
+          this.opts.onEpoch?.(s.member.id, r.epoch);
         })
         .catch((err: Error) => this.noteFailure(s.member.id, err.message))
         .finally(() => (s.pinging = false));

@@ -5,7 +5,7 @@
  */
 import type { CandleQuery, CandleResult, RangeQuery } from '../../engine-api.ts';
 import type { SeriesData } from '../../model.ts';
-import type { RingMember } from './ring-doc.ts';
+import type { RingDoc, RingMember } from './ring-doc.ts';
 
 /** What a peer reports about the hints it holds for one target. */
 export interface HintReport {
@@ -28,12 +28,18 @@ export interface PeerReadOptions {
   /** the peer answers 503 instead of possibly stale data while it has not caught up; set
    *  whenever the caller has another owner to try */
   refuseIfBehind: boolean;
+  /** the ring epoch the caller routed by: a peer with a newer ring refuses (STALE_RING) */
+  epoch?: number;
 }
 
 /** Calls on a peer; every method throws PeerError on failure. */
 export interface PeerTransport {
-  /** Makes a raw WAL record durable on the peer's local engine. */
-  write(peer: RingMember, record: Uint8Array): Promise<void>;
+  /**
+   * Makes a raw WAL record durable on the peer's local engine. With `epoch` (the ring the caller
+   * routed by) a peer that has applied a newer ring refuses with STALE_RING and stores nothing;
+   * hint replays send none (they deliver to a fixed target, not by routing).
+   */
+  write(peer: RingMember, record: Uint8Array, epoch?: number): Promise<void>;
   readRange(peer: RingMember, q: RangeQuery, o: PeerReadOptions): Promise<SeriesData>;
   candles(peer: RingMember, q: CandleQuery, o: PeerReadOptions): Promise<CandleResult>;
   latest(peer: RingMember, symbols: string[], o: PeerReadOptions): Promise<(SeriesData | null)[]>;
@@ -41,6 +47,8 @@ export interface PeerTransport {
   symbols(peer: RingMember, prefix: string): Promise<string[]>;
   hints(peer: RingMember, target: string): Promise<HintReport>;
   ping(peer: RingMember): Promise<PingReply>;
+  /** The ring document the peer routes by (null before its first). */
+  ring(peer: RingMember): Promise<RingDoc | null>;
 }
 
 /**
@@ -67,7 +75,23 @@ export class PeerError extends Error {
   get behind(): boolean {
     return this.code === CATCHING_UP;
   }
+
+  /** True when the peer refused because it has applied a newer ring than the caller routed by. */
+  get stale(): boolean {
+    return this.code === STALE_RING;
+  }
 }
+
+/**
+ * Error code (409) of a write or read a peer refused because the caller routed it by an older
+ * ring epoch than the peer's. Owners could have moved since: the caller fetches the newer ring
+ * and routes again. This fences coordinators that missed ring changes (a node just removed from
+ * the ring that still takes client requests, one that was unreachable while a ring was pushed).
+ */
+export const STALE_RING = 'stale_ring';
+
+/** Header of internal writes carrying the ring epoch the coordinator routed by. */
+export const RING_EPOCH_HEADER = 'X-Ring-Epoch';
 
 /** Error code of a read refused by a node that has not caught up since its start. */
 export const CATCHING_UP = 'catching_up';

@@ -15,6 +15,7 @@ import type { ClusterCounters } from './cluster-counters.ts';
 import type { PeerHealth } from './peer-health.ts';
 import { PeerError, type PeerReadOptions, type PeerTransport } from './peer-transport.ts';
 import type { RingView } from './ring-view.ts';
+import { routeWithFreshRing, StaleRingRefusal } from './stale-ring.ts';
 
 /** One symbol of a latest() call on its way through its candidates. */
 interface LatestItem {
@@ -37,6 +38,8 @@ export interface ReadRouterDeps {
   ready: () => boolean;
   counters: ClusterCounters;
   log: (msg: string, fields: Record<string, unknown>) => void;
+  /** fetches and applies the newer ring of `peer` (after it refused a read as stale) */
+  refreshRing: (peer: string) => Promise<void>;
 }
 
 /** Routes reads to owners, with fallback. */
@@ -56,15 +59,21 @@ export class ReadRouter {
   }
 
   readRange(q: RangeQuery): Promise<SeriesData> {
-    return this.route(q.symbol, (node, view, o) =>
-      node === this.d.self ? this.d.local.readRange(q) : this.d.transport.readRange(this.member(view, node), q, o),
+    return this.fresh(() =>
+      this.route(q.symbol, (node, view, o) => (node === this.d.self ? this.d.local.readRange(q) : this.d.transport.readRange(this.member(view, node), q, o))),
     );
   }
 
   candles(q: CandleQuery): Promise<CandleResult> {
-    return this.route(q.symbol, (node, view, o) =>
-      node === this.d.self ? this.d.local.candles(q) : this.d.transport.candles(this.member(view, node), q, o),
+    return this.fresh(() =>
+      this.route(q.symbol, (node, view, o) => (node === this.d.self ? this.d.local.candles(q) : this.d.transport.candles(this.member(view, node), q, o))),
     );
+  }
+
+  /** Routes again by a newer ring when an owner refused the read as routed by an older one
+   *  (the vnode may have moved and the old owner dropped it: its answer would miss rows). */
+  private fresh<T>(read: () => Promise<T>): Promise<T> {
+    return routeWithFreshRing(read, this.d.refreshRing, this.d.counters);
   }
 
   /**
@@ -72,7 +81,11 @@ export class ReadRouter {
    * pass; a group whose node fails moves each of its symbols to that symbol's next candidate
    * (at most 2 × RF rounds).
    */
-  async latest(symbols: string[]): Promise<(SeriesData | null)[]> {
+  latest(symbols: string[]): Promise<(SeriesData | null)[]> {
+    return this.fresh(() => this.latestOnce(symbols));
+  }
+
+  private async latestOnce(symbols: string[]): Promise<(SeriesData | null)[]> {
     const view = this.requireView();
     const out: (SeriesData | null)[] = new Array(symbols.length).fill(null);
     let todo: LatestItem[] = symbols.map((s, i) => ({ i, cands: this.candidates(view, vnodeOf(s, view.vnodes)), deferred: [], errors: [], pass: 1 }));
@@ -91,7 +104,7 @@ export class ReadRouter {
         [...groups.values()].map(async ({ node, pass, items }) => {
           const syms = items.map((t) => symbols[t.i]!);
           try {
-            const got = node === this.d.self ? await this.d.local.latest(syms) : await this.d.transport.latest(this.member(view, node), syms, { refuseIfBehind: pass === 1 });
+            const got = node === this.d.self ? await this.d.local.latest(syms) : await this.d.transport.latest(this.member(view, node), syms, { refuseIfBehind: pass === 1, epoch: view.epoch });
             items.forEach((t, k) => (out[t.i] = got[k] ?? null));
           } catch (err) {
             const behind = this.sortFailure(node, err);
@@ -149,7 +162,7 @@ export class ReadRouter {
     const behind: string[] = [];
     const attempt = async (node: string, refuseIfBehind: boolean): Promise<{ value: T } | null> => {
       try {
-        const value = await call(node, view, { refuseIfBehind });
+        const value = await call(node, view, { refuseIfBehind, epoch: view.epoch });
         if (errors.length || behind.length) this.d.counters.readFallbacks++;
         return { value };
       } catch (err) {
@@ -173,13 +186,14 @@ export class ReadRouter {
   }
 
   /**
-   * Classifies a failed read on `node`: rethrows caller faults, counts a peer that did not
+   * Classifies a failed read on `node`: rethrows caller faults and stale-ring refusals, counts a peer that did not
    * answer against its health, and returns true when the peer only refused for being behind.
    */
   private sortFailure(node: string, err: unknown): boolean {
     if (err instanceof ValidationError) throw err;
     if (err instanceof PeerError) {
       if (err.kind === 'rejected' && err.status === 400) throw new ValidationError(err.message);
+      if (err.stale) throw new StaleRingRefusal(node, this.d.view()?.epoch ?? 0);
       if (err.behind) return true;
       if (err.kind === 'unreachable') this.d.health.noteFailure(node, err.message);
     }

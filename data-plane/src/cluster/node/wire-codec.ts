@@ -9,7 +9,8 @@ import type { SeriesData } from '../../model.ts';
 
 /** A read one node asks another to run on its local engine. `refuse_if_behind`: answer 503
  *  rather than possibly stale rows while the node has not caught up after a start. */
-export type ReadRequest = { refuse_if_behind?: boolean } & (
+/** `epoch`: the ring the caller routed by (absent from older nodes: never refused as stale). */
+export type ReadRequest = { refuse_if_behind?: boolean; epoch?: number } & (
   | { op: 'range'; query: RangeQuery }
   | { op: 'candles'; query: CandleQuery }
   | { op: 'latest'; query: { symbols: string[] } }
@@ -82,7 +83,8 @@ export function candlesFromWire(w: unknown): CandleResult {
 export function parseReadRequest(v: unknown): ReadRequest {
   const o = obj(v, 'request');
   const q = obj(o.query, 'query');
-  const refuse = { refuse_if_behind: o.refuse_if_behind === true };
+  if (o.epoch !== undefined && (typeof o.epoch !== 'number' || !Number.isSafeInteger(o.epoch) || o.epoch < 0)) throw bad('epoch must be a non-negative integer');
+  const refuse = { refuse_if_behind: o.refuse_if_behind === true, ...(o.epoch === undefined ? {} : { epoch: o.epoch as number }) };
   if (o.op === 'latest') return { ...refuse, op: 'latest', query: { symbols: strings(q.symbols, 'symbols') } };
   if (o.op !== 'range' && o.op !== 'candles') throw bad(`op ${JSON.stringify(o.op)} is not range, candles or latest`);
   str(q.symbol, 'symbol');

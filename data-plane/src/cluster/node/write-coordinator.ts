@@ -18,6 +18,7 @@ import type { HintStore } from './hint-store.ts';
 import type { PeerHealth } from './peer-health.ts';
 import { PeerError, type PeerTransport } from './peer-transport.ts';
 import type { RingView } from './ring-view.ts';
+import { routeWithFreshRing, StaleRingRefusal } from './stale-ring.ts';
 import { splitWrite } from './write-split.ts';
 
 /** Seconds a client should wait before retrying a write that missed its level. */
@@ -36,6 +37,8 @@ export interface WriteCoordinatorDeps {
   /** bytes of hints kept per target; past it a part for that target fails instead (bounds the
    *  disk a long outage can fill; the write then misses quorum at RF 2 and the client retries) */
   maxHintBytes: number;
+  /** fetches and applies the newer ring of `peer` (after it refused a part as stale) */
+  refreshRing: (peer: string) => Promise<void>;
   /** told when a target's hint queue starts (not per hint: an outage would flood the log) */
   log?: (level: 'warn', msg: string, fields: Record<string, unknown>) => void;
 }
@@ -95,32 +98,43 @@ export class WriteCoordinator {
    *   the unreachable nodes) or no ring is applied yet; ValidationError for invalid rows
    */
   async write(batch: WriteBatch): Promise<{ written: number }> {
-    const view = this.d.view();
-    if (!view) throw new OverloadError('cluster: no ring applied yet (PUT /admin/ring or cluster.members); cannot route writes', 5, 503);
+    if (!this.d.view()) throw new OverloadError('cluster: no ring applied yet (PUT /admin/ring or cluster.members); cannot route writes', 5, 503);
     if (batch.rowCount === 0) return { written: 0 };
-    const done = this.track(view);
-    try {
-      return await this.route(view, batch);
-    } finally {
-      done();
-    }
+    // A part refused as routed by an older ring: the whole batch is routed again by the newer
+    // one (parts already stored are rewritten; same rows, same values).
+    return routeWithFreshRing(
+      async () => {
+        const view = this.d.view()!;
+        const done = this.track(view);
+        try {
+          return await this.route(view, batch);
+        } finally {
+          done(); // released before the ring fetch, whose apply waits for writes of older views
+        }
+      },
+      this.d.refreshRing,
+      this.d.counters,
+    );
   }
 
   private async route(view: RingView, batch: WriteBatch): Promise<{ written: number }> {
     const plan = splitWrite(batch, { vnodes: view.vnodes, targetsOf: (v) => ({ owners: view.owners(v), pending: view.pendingTargets(v) }) });
     const outcomes = new Map<string, SendOutcome>();
     let callerFault: unknown;
+    let stale: StaleRingRefusal | undefined;
     await Promise.all(
       [...plan.byNode].map(async ([node, part]) => {
         try {
           outcomes.set(node, await this.send(view, node, part));
         } catch (err) {
-          callerFault ??= err;
+          if (err instanceof StaleRingRefusal) stale ??= err;
+          else callerFault ??= err;
           outcomes.set(node, { kind: 'failed', why: (err as Error).message });
         }
       }),
     );
     if (callerFault !== undefined) throw callerFault;
+    if (stale) throw stale;
     const shortfalls: string[] = [];
     for (const [vnode, t] of plan.vnodes) {
       const s = vnodeShortfall(this.d.level, { vnode, owners: t.owners, outcome: (n) => outcomes.get(n)! });
@@ -139,11 +153,12 @@ export class WriteCoordinator {
     if (!this.d.health.isUp(node)) return this.hint(node, record, 'down');
     if (this.d.hints.pending(node) > 0) return this.hint(node, record, 'catching up on queued hints');
     try {
-      await this.d.transport.write({ id: node, address: view.addressOf(node) }, record);
+      await this.d.transport.write({ id: node, address: view.addressOf(node) }, record, view.epoch);
       this.d.health.noteSuccess(node);
       return { kind: 'acked' };
     } catch (err) {
       if (!(err instanceof PeerError)) throw err;
+      if (err.stale) throw new StaleRingRefusal(node, view.epoch);
       if (err.kind === 'rejected') {
         // The request itself is at fault: the same rows would be refused here too.
         if (err.status === 400) throw new ValidationError(err.message);

@@ -114,6 +114,13 @@ describe('RebalanceDriver', () => {
     const final = await new RebalanceDriver(store, admin, OPTS).run([0, 1, 2].map(member));
     for (const owners of final.placement.owners) for (const o of owners) expect(['node-0', 'node-1', 'node-2']).toContain(o);
     expect(final.members.map((m) => m.id)).toEqual(['node-0', 'node-1', 'node-2']);
+    // The nodes that left got the ring that dropped them (they may take client requests until
+    // stopped; later rings reach them through their peers' pings and fencing).
+    for (const id of ['node-3', 'node-4']) {
+      const got = admin.applied.get(id)!;
+      expect(got.members.map((m) => m.id), id).not.toContain(id);
+      expect(got.placement.owners.flat(), id).not.toContain(id);
+    }
   });
 
   it('copies from a source only once no member holds hints for it (a hinted write reaches the source first)', async () => {

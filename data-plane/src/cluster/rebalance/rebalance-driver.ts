@@ -120,7 +120,7 @@ export class RebalanceDriver {
         // Settled. Forget members that left and own nothing any more.
         const wanted = members.filter((m) => cur.placement.nodes.includes(m.id) || ids.includes(m.id));
         if (wanted.length === cur.members.length) return cur;
-        await this.publish({ placement: { ...cur.placement, epoch: cur.placement.epoch + 1 }, pending: [], members: wanted }, stored.version);
+        await this.publish({ placement: { ...cur.placement, epoch: cur.placement.epoch + 1 }, pending: [], members: wanted }, stored.version, cur.members);
         return null;
       }
       // Only dropped replicas (no copy needed): flip directly.
@@ -148,7 +148,7 @@ export class RebalanceDriver {
     const owning = new Set(placement.nodes);
     const keep = members.filter((m) => owning.has(m.id) || prev.placement.nodes.includes(m.id));
     const doc: RingDoc = { placement, pending: [], members: keep };
-    await this.publish(doc, version);
+    await this.publish(doc, version, members);
     this.progress.vnodesMoved += moves.length;
     this.progress.inStep = [];
     this.progress.epoch = placement.epoch;
@@ -247,10 +247,19 @@ export class RebalanceDriver {
     }
   }
 
-  /** CAS into the store, then apply on every member; returns the new store version. */
-  private async publish(doc: RingDoc, expected: number | null): Promise<number> {
+  /**
+   * CAS into the store, then apply on every member; returns the new store version. Nodes of
+   * `before` that `doc` no longer lists get it too, best-effort: until they are stopped they
+   * still take client requests, and should route them by the current ring (peers fence them
+   * otherwise: a request routed by an older ring is refused and re-routed).
+   */
+  private async publish(doc: RingDoc, expected: number | null, before: RingMember[] = []): Promise<number> {
     if (!(await this.store.cas(doc, expected))) throw new RingConflict(`CAS at version ${expected} failed`);
-    await this.applyEverywhere(doc);
+    const departed = before.filter((m) => !doc.members.some((x) => x.id === m.id));
+    await Promise.all([
+      this.applyEverywhere(doc),
+      ...departed.map((m) => this.admin.applyRing(m, doc).catch((err: Error) => this.log('a node that left the ring did not take the new ring (its peers fence it)', { node: m.id, err: err.message }))),
+    ]);
     const now = await this.store.read();
     if (!now || now.doc.placement.epoch !== doc.placement.epoch) throw new RingConflict('the stored ring moved on right after our write');
     return now.version;
