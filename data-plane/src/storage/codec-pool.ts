@@ -21,7 +21,7 @@ export function codecWorkerFile(): string {
   const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
   const source = fileURLToPath(new URL('./codec-worker.ts', import.meta.url));
   if (isBun) return source;
-  const bundle = fileURLToPath(new URL('../../dist/codec-worker.mjs', import.meta.url));
+  const bundle = fileURLToPath(new URL('../../dist/codec-worker.cjs', import.meta.url));
   if (!existsSync(bundle)) throw new Error(`codec worker bundle missing: run scripts/build-workers.sh (${bundle})`);
   return bundle;
 }
