@@ -7,7 +7,8 @@ export interface ClusterCounters {
   hintsStored: number;
   /** hints delivered to their target and deleted */
   hintsReplayed: number;
-  /** hints deleted without delivery (corrupt, or refused by the target with 4xx); each is logged */
+  /** hints deleted without delivery (corrupt, refused by the target with 4xx, or for a target
+   *  that left the ring); each is logged */
   hintsDropped: number;
   /** client writes that failed their consistency level */
   writesUnacknowledged: number;

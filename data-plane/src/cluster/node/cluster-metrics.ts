@@ -26,7 +26,7 @@ export function registerClusterMetrics(registry: Registry, node: ClusterNode): v
   const counters: [string, string, keyof ClusterCounters][] = [
     ['stock_tsdb_cluster_hints_stored_total', 'Write parts stored as hints for an unreachable replica.', 'hintsStored'],
     ['stock_tsdb_cluster_hints_replayed_total', 'Hints delivered to their replica.', 'hintsReplayed'],
-    ['stock_tsdb_cluster_hints_dropped_total', 'Hints deleted undelivered (corrupt or refused by the replica; each is logged).', 'hintsDropped'],
+    ['stock_tsdb_cluster_hints_dropped_total', 'Hints deleted undelivered (corrupt, refused by the replica, or for a node that left the ring; each is logged).', 'hintsDropped'],
     ['stock_tsdb_cluster_writes_unacknowledged_total', 'Client writes that missed their consistency level (503).', 'writesUnacknowledged'],
     ['stock_tsdb_cluster_read_fallbacks_total', 'Reads answered by a later owner after an earlier one failed.', 'readFallbacks'],
     ['stock_tsdb_cluster_reads_failed_total', 'Reads no owner could answer.', 'readsFailed'],

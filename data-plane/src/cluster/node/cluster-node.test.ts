@@ -237,4 +237,30 @@ describe('ClusterNode (in process)', () => {
     await n('n2').applyRing({ ...RING, placement: { ...RING.placement, epoch: 5 } });
     await until('n1 and n3 on epoch 5', () => n('n1').view?.epoch === 5 && n('n3').view?.epoch === 5);
   });
+
+  it('discards the hints held for a node once it has been out of the ring for a while', async () => {
+    const t = new InProcessTransport();
+    const engine = await Engine.open({ dataDir: 'mem-forget', vnodes: V, workerThreads: 1 }, { kv: new MemoryKvStore() });
+    const n1 = await ClusterNode.open({ self: 'n1', engine, vnodes: V, consistency: 'quorum', transport: t, initialRing: RING, healthIntervalMs: 20, forgetLeftHintsAfterMs: 300 });
+    open.push(n1);
+    t.nodes.set('n1', n1);
+    const s = symbolOwnedBy('n1', 'n3');
+    await n1.write(batchOf(rows(s, 0, 3))); // n2 and n3 are not running: n3's part is hinted
+    await n1.write(batchOf(rows(s, 10, 3)));
+    expect(n1.hints.pending('n3')).toBe(2);
+    // n3 leaves the ring (its vnodes were moved away); n2 stays a member and keeps its hints.
+    const two = planPlacement(null, ['n1', 'n2'], { vnodes: V, replicationFactor: 2 });
+    await n1.write(batchOf(rows(symbolOwnedBy('n1', 'n2'), 0, 1)));
+    expect(n1.hints.pending('n2')).toBe(1);
+    await n1.applyRing({ placement: { ...two, epoch: 2 }, pending: [], members: RING.members.filter((m) => m.id !== 'n3') });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(n1.hints.pending('n3')).toBe(2); // not yet: gone for less than 300 ms
+    await until('hints for n3 discarded', () => n1.hints.pending('n3') === 0, 5000);
+    expect(n1.counters.hintsDropped).toBe(2);
+    expect(n1.hints.pending('n2')).toBe(1);
+    const { allHintsRange } = await import('./hint-keys.ts');
+    const left: string[] = [];
+    for await (const { key } of engine.kv.iterate(allHintsRange())) left.push(key.toString('latin1'));
+    expect(left.length).toBe(1); // gone from disk too
+  });
 });

@@ -49,6 +49,9 @@ export interface ClusterNodeOptions {
   catchUpMaxWaitMs?: number;
   /** hint bytes kept per unreachable target before its parts fail instead (default 4 GiB) */
   maxHintBytesPerTarget?: number;
+  /** how long a node must have been out of the ring before the hints for it are discarded
+   *  (default 30 000 ms) */
+  forgetLeftHintsAfterMs?: number;
 }
 
 /** Default bound of hints per target: hours of a busy node's share of writes, far from a full disk. */
@@ -98,7 +101,7 @@ export class ClusterNode implements EngineApi {
     });
     const refreshRing = (peer: string) => this.refreshRing(peer);
     const common = { view, transport: o.transport, health: this.health, counters: this.counters, refreshRing };
-    this.replayer = new HintReplayer({ ...common, hints, log: this.log });
+    this.replayer = new HintReplayer({ ...common, hints, log: this.log, forgetLeftAfterMs: o.forgetLeftHintsAfterMs });
     this.catchUp = new CatchUp({ ...common, self: o.self, log: this.log, maxWaitMs: o.catchUpMaxWaitMs });
     this.writer = new WriteCoordinator({ ...common, self: o.self, level: o.consistency, local: o.engine, hints, maxHintBytes: o.maxHintBytesPerTarget ?? DEFAULT_MAX_HINT_BYTES, log: this.log });
     this.reader = new ReadRouter({

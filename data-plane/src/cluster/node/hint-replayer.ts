@@ -24,11 +24,16 @@ export interface HintReplayerDeps {
   log: (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
   /** ms between backstop sweeps (default 1000) */
   intervalMs?: number;
+  /** how long a target must have been missing from the ring before its hints are discarded
+   *  (default 30 000 ms) */
+  forgetLeftAfterMs?: number;
 }
 
 /** Replays hints; `stop()` waits for running deliveries. */
 export class HintReplayer {
   private readonly running = new Map<string, Promise<void>>();
+  /** targets holding hints that the applied ring does not list, and since when (ms) */
+  private readonly missingSince = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
 
@@ -48,9 +53,41 @@ export class HintReplayer {
     await Promise.all(this.running.values());
   }
 
-  /** Replays every target that has hints and is up. */
+  /** Replays every target that has hints and is up; discards the hints of targets long gone. */
   kickAll(): void {
-    for (const t of this.d.hints.targets()) this.kick(t);
+    for (const t of this.d.hints.targets()) {
+      if (this.forgetIfLeft(t)) continue;
+      this.kick(t);
+    }
+  }
+
+  /**
+   * True (and discards its hints, once) when `target` has been missing from the applied ring for
+   * `forgetLeftAfterMs`. A node leaves the ring only after every vnode it held was copied away,
+   * and a copy starts only once no member holds hints for its source (rebalance-driver.ts): what
+   * is still queued for it is for vnodes it no longer owns, and would otherwise stay forever.
+   */
+  private forgetIfLeft(target: string): boolean {
+    const view = this.d.view();
+    if (!view || view.doc.members.some((m) => m.id === target)) {
+      this.missingSince.delete(target);
+      return false;
+    }
+    const now = Date.now();
+    const since = this.missingSince.get(target) ?? now;
+    this.missingSince.set(target, since);
+    if (now - since < (this.d.forgetLeftAfterMs ?? 30_000) || this.running.has(target)) return true;
+    const run = this.d.hints
+      .discard(target)
+      .then((n) => {
+        if (n === 0) return;
+        this.d.counters.hintsDropped += n;
+        this.d.log('warn', 'hints discarded: their target left the ring', { target, discarded: n, epoch: view.epoch });
+      })
+      .catch((err: Error) => this.d.log('error', 'discarding the hints of a node that left failed', { target, error: err.message }))
+      .finally(() => this.running.delete(target));
+    this.running.set(target, run);
+    return true;
   }
 
   /** Starts replaying `target` unless already running, it is down, or nothing is queued. */

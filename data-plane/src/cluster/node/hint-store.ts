@@ -131,6 +131,26 @@ export class HintStore {
     this.adjust(target, -hints.length, -hints.reduce((n, h) => n + h.bytes, 0));
   }
 
+  /**
+   * Deletes every durable hint for `target` (fsync'd); returns how many. Hints still being
+   * appended stay (a later call finds them). Call it only while nothing replays to `target`.
+   */
+  async discard(target: string): Promise<number> {
+    const flying = this.inFlight.get(target);
+    const { gte, lt } = hintRange(target);
+    const end = flying ? hintKey(target, Math.min(...flying)) : lt;
+    const keys: Buffer[] = [];
+    let bytes = 0;
+    for await (const { key, value } of this.kv.iterate({ gte, lt: end })) {
+      keys.push(key);
+      bytes += value.length;
+    }
+    if (keys.length === 0) return 0;
+    await this.kv.write(keys.map((key) => ({ type: 'del' as const, key })), { sync: true });
+    this.adjust(target, -keys.length, -bytes);
+    return keys.length;
+  }
+
   private adjust(target: string, count: number, bytes: number): void {
     const c = (this.counts.get(target) ?? 0) + count;
     if (c < 0) throw new Error(`BUG: hint count for ${target} went negative`);
