@@ -201,7 +201,7 @@ export class ClusterNode implements EngineApi {
     const doc = await this.o.transport.ring({ id: peer, address });
     const have = this.current?.epoch ?? -1;
     if (!doc || doc.placement.epoch <= have) return;
-    this.log('info', 'a peer refused a request routed by an older ring; applying its ring', { peer, epoch: doc.placement.epoch, had: have });
+    this.log('info', 'a peer has a newer ring (it refused a request, or said so in a ping); applying it', { peer, epoch: doc.placement.epoch, had: have });
     await this.applyRing(doc).catch((err) => {
       if (!(err instanceof RingEpochConflict)) throw err;
     });

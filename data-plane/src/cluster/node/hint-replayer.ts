@@ -85,7 +85,10 @@ export class HintReplayer {
         this.d.log('warn', 'hints discarded: their target left the ring', { target, discarded: n, epoch: view.epoch });
       })
       .catch((err: Error) => this.d.log('error', 'discarding the hints of a node that left failed', { target, error: err.message }))
-      .finally(() => this.running.delete(target));
+      .finally(() => {
+        this.running.delete(target);
+        this.missingSince.delete(target);
+      });
     this.running.set(target, run);
     return true;
   }

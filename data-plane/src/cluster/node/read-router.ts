@@ -186,8 +186,9 @@ export class ReadRouter {
   }
 
   /**
-   * Classifies a failed read on `node`: rethrows caller faults and stale-ring refusals, counts a peer that did not
-   * answer against its health, and returns true when the peer only refused for being behind.
+   * Classifies a failed read on `node`: rethrows caller faults and stale-ring refusals, counts a
+   * peer that did not answer against its health, and returns true when the peer only refused for
+   * being behind.
    */
   private sortFailure(node: string, err: unknown): boolean {
     if (err instanceof ValidationError) throw err;
