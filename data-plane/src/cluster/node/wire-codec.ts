@@ -8,8 +8,8 @@ import { ValidationError } from '../../errors.ts';
 import type { SeriesData } from '../../model.ts';
 
 /** A read one node asks another to run on its local engine. `refuse_if_behind`: answer 503
- *  rather than possibly stale rows while the node has not caught up after a start. */
-/** `epoch`: the ring the caller routed by (absent from older nodes: never refused as stale). */
+ *  rather than possibly stale rows while the node has not caught up after a start. `epoch`: the
+ *  ring the caller routed by (absent from older nodes: never refused as stale). */
 export type ReadRequest = { refuse_if_behind?: boolean; epoch?: number } & (
   | { op: 'range'; query: RangeQuery }
   | { op: 'candles'; query: CandleQuery }
@@ -84,8 +84,8 @@ export function parseReadRequest(v: unknown): ReadRequest {
   const o = obj(v, 'request');
   const q = obj(o.query, 'query');
   if (o.epoch !== undefined && (typeof o.epoch !== 'number' || !Number.isSafeInteger(o.epoch) || o.epoch < 0)) throw bad('epoch must be a non-negative integer');
-  const refuse = { refuse_if_behind: o.refuse_if_behind === true, ...(o.epoch === undefined ? {} : { epoch: o.epoch as number }) };
-  if (o.op === 'latest') return { ...refuse, op: 'latest', query: { symbols: strings(q.symbols, 'symbols') } };
+  const common = { refuse_if_behind: o.refuse_if_behind === true, ...(o.epoch === undefined ? {} : { epoch: o.epoch as number }) };
+  if (o.op === 'latest') return { ...common, op: 'latest', query: { symbols: strings(q.symbols, 'symbols') } };
   if (o.op !== 'range' && o.op !== 'candles') throw bad(`op ${JSON.stringify(o.op)} is not range, candles or latest`);
   str(q.symbol, 'symbol');
   for (const k of ['start', 'end']) if (typeof q[k] !== 'number') throw bad(`query.${k} must be a number (µs)`);
@@ -93,9 +93,9 @@ export function parseReadRequest(v: unknown): ReadRequest {
   if (o.op === 'candles') {
     str(q.interval, 'interval');
     str(q.tz, 'tz');
-    return { ...refuse, op: 'candles', query: q as unknown as CandleQuery };
+    return { ...common, op: 'candles', query: q as unknown as CandleQuery };
   }
-  return { ...refuse, op: 'range', query: q as unknown as RangeQuery };
+  return { ...common, op: 'range', query: q as unknown as RangeQuery };
 }
 
 function obj(v: unknown, what: string): Record<string, unknown> {
