@@ -5,7 +5,8 @@
  * token.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { get, post, type QueryAnswer } from '../helpers/http-calls.ts';
+import { call, get, post, type QueryAnswer } from '../helpers/http-calls.ts';
+import { vnodeOf } from '../../data-plane/src/storage/vnode-of.ts';
 import { freePort, startServer, stopAll, type ServerProcess } from '../helpers/server-process.ts';
 
 const TOKEN = 'static-secret';
@@ -77,5 +78,44 @@ describe('cluster with static membership (2 real nodes, RF 2)', () => {
     const metrics = (await get(`${a.metricsUrl}/metrics`)).text;
     expect(metrics).toMatch(/^stock_tsdb_cluster_vnodes_owned 64$/m);
     expect(metrics).toMatch(/^stock_tsdb_cluster_ready 1$/m);
+  });
+
+  it('a node that missed a ring change does not acknowledge a write on the old owners: it is fenced and routes again', async () => {
+    const hosts = ['127.0.0.16', '127.0.0.17', '127.0.0.18'];
+    const ports = await Promise.all(hosts.map((h) => freePort(h)));
+    const members = hosts.map((h, i) => ({ id: `f${i + 1}`, address: `${h}:${ports[i]}` }));
+    const nodes = await Promise.all(
+      members.map((m, i) =>
+        startServer({
+          host: hosts[i],
+          port: ports[i],
+          config: { cluster: { enabled: true, node_id: m.id, token: TOKEN, members, service_discovery: { provider: 'static' } }, storage: { replication_factor: 2, vnodes: 64 } },
+        }),
+      ),
+    );
+    started.push(...nodes);
+    const [f1, f2, f3] = nodes as [ServerProcess, ServerProcess, ServerProcess];
+    const auth = { 'X-Cluster-Token': TOKEN };
+    const ring = (await get(`${f1.dataUrl}/admin/ring`, auth)).json;
+    const idx = (id: string) => ring.placement.nodes.indexOf(id);
+    // A symbol owned by f1 and f3 in epoch 1; epoch 2 moves f3's replica to f2.
+    let symbol = '';
+    for (let i = 0; !symbol; i++) {
+      const s = `st.SH.${600000 + i}`;
+      const os = [...ring.placement.owners[vnodeOf(s, 64)]].sort();
+      if (os[0] === idx('f1') && os[1] === idx('f3')) symbol = s;
+    }
+    const owners = ring.placement.owners.map((o: number[], v: number) => (v === vnodeOf(symbol, 64) ? [idx('f1'), idx('f2')] : o));
+    const next = { placement: { ...ring.placement, epoch: 2, owners }, pending: [], members: ring.members };
+    for (const n of [f1, f2]) {
+      const r = await call(`${n.dataUrl}/admin/ring`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(next) });
+      expect(r.status, r.text).toBeLessThan(300);
+    }
+    // f3 was not told: it still routes by epoch 1, where it and f1 own the symbol.
+    const w = await post(`${f3.dataUrl}/v1/write`, { symbol, rows: [{ timestamp: 1700000000, price: 1.5 }] });
+    expect(w.status, w.text).toBe(200);
+    const onF2 = await post(`${f2.dataUrl}/internal/v1/read`, { op: 'range', query: { symbol, start: 0, end: 2e15 } }, auth);
+    expect(Buffer.from(onF2.json.data.ts, 'base64').length, 'the new owner f2 has the row').toBe(8);
+    expect((await get(`${f3.dataUrl}/admin/ring`, auth)).json.epoch).toBe(2);
   });
 });
