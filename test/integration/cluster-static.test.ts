@@ -16,21 +16,26 @@ afterAll(async () => {
   for (const s of started) s.cleanup();
 });
 
+/** Starts one node per host (ids `<prefix>1`, `<prefix>2`, …), each listing all as cluster.members, RF 2. */
+async function startStaticCluster(hosts: string[], prefix: string): Promise<ServerProcess[]> {
+  const ports = await Promise.all(hosts.map((h) => freePort(h)));
+  const members = hosts.map((h, i) => ({ id: `${prefix}${i + 1}`, address: `${h}:${ports[i]}` }));
+  const nodes = await Promise.all(
+    members.map((m, i) =>
+      startServer({
+        host: hosts[i],
+        port: ports[i],
+        config: { cluster: { enabled: true, node_id: m.id, token: TOKEN, members, service_discovery: { provider: 'static' } }, storage: { replication_factor: 2, vnodes: 64 } },
+      }),
+    ),
+  );
+  started.push(...nodes);
+  return nodes;
+}
+
 describe('cluster with static membership (2 real nodes, RF 2)', () => {
   it('routes by the ring computed from cluster.members on every node, and refuses internal calls without the token', async () => {
-    const hosts = ['127.0.0.6', '127.0.0.7'];
-    const ports = await Promise.all(hosts.map((h) => freePort(h)));
-    const members = hosts.map((h, i) => ({ id: `s${i + 1}`, address: `${h}:${ports[i]}` }));
-    const nodes = await Promise.all(
-      members.map((m, i) =>
-        startServer({
-          host: hosts[i],
-          port: ports[i],
-          config: { cluster: { enabled: true, node_id: m.id, token: TOKEN, members, service_discovery: { provider: 'static' } }, storage: { replication_factor: 2, vnodes: 64 } },
-        }),
-      ),
-    );
-    started.push(...nodes);
+    const nodes = await startStaticCluster(['127.0.0.6', '127.0.0.7'], 's');
     const [a, b] = nodes as [ServerProcess, ServerProcess];
     const rings = await Promise.all(nodes.map(async (s) => (await get(`${s.dataUrl}/admin/ring`, { 'X-Cluster-Token': TOKEN })).json));
     expect(rings.map((r) => [r.node_id, r.epoch])).toEqual([['s1', 1], ['s2', 1]]);
@@ -81,19 +86,7 @@ describe('cluster with static membership (2 real nodes, RF 2)', () => {
   });
 
   it('a node that missed a ring change does not acknowledge a write on the old owners: it is fenced and routes again', async () => {
-    const hosts = ['127.0.0.16', '127.0.0.17', '127.0.0.18'];
-    const ports = await Promise.all(hosts.map((h) => freePort(h)));
-    const members = hosts.map((h, i) => ({ id: `f${i + 1}`, address: `${h}:${ports[i]}` }));
-    const nodes = await Promise.all(
-      members.map((m, i) =>
-        startServer({
-          host: hosts[i],
-          port: ports[i],
-          config: { cluster: { enabled: true, node_id: m.id, token: TOKEN, members, service_discovery: { provider: 'static' } }, storage: { replication_factor: 2, vnodes: 64 } },
-        }),
-      ),
-    );
-    started.push(...nodes);
+    const nodes = await startStaticCluster(['127.0.0.16', '127.0.0.17', '127.0.0.18'], 'f');
     const [f1, f2, f3] = nodes as [ServerProcess, ServerProcess, ServerProcess];
     const auth = { 'X-Cluster-Token': TOKEN };
     const ring = (await get(`${f1.dataUrl}/admin/ring`, auth)).json;
