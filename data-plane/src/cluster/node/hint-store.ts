@@ -111,10 +111,7 @@ export class HintStore {
    */
   async peek(target: string, limit: number): Promise<StoredHint[]> {
     const out: StoredHint[] = [];
-    const flying = this.inFlight.get(target);
-    const floor = flying ? Math.min(...flying) : Infinity;
-    const { gte, lt } = hintRange(target);
-    const it = this.kv.iterate({ gte, lt: floor === Infinity ? lt : hintKey(target, floor), limit });
+    const it = this.kv.iterate({ ...this.durableRange(target), limit });
     try {
       for (let e = await it.next(); e; e = await it.next()) out.push(readHint(e.key, e.value));
     } finally {
@@ -136,12 +133,9 @@ export class HintStore {
    * appended stay (a later call finds them). Call it only while nothing replays to `target`.
    */
   async discard(target: string): Promise<number> {
-    const flying = this.inFlight.get(target);
-    const { gte, lt } = hintRange(target);
-    const end = flying ? hintKey(target, Math.min(...flying)) : lt;
     const keys: Buffer[] = [];
     let bytes = 0;
-    for await (const { key, value } of this.kv.iterate({ gte, lt: end })) {
+    for await (const { key, value } of this.kv.iterate(this.durableRange(target))) {
       keys.push(key);
       bytes += value.length;
     }
@@ -149,6 +143,13 @@ export class HintStore {
     await this.kv.write(keys.map((key) => ({ type: 'del' as const, key })), { sync: true });
     this.adjust(target, -keys.length, -bytes);
     return keys.length;
+  }
+
+  /** Key range of `target`'s hints below the oldest append still in flight (all durable, in order). */
+  private durableRange(target: string): { gte: Buffer; lt: Buffer } {
+    const flying = this.inFlight.get(target);
+    const { gte, lt } = hintRange(target);
+    return { gte, lt: flying ? hintKey(target, Math.min(...flying)) : lt };
   }
 
   private adjust(target: string, count: number, bytes: number): void {
