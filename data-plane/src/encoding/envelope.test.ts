@@ -5,7 +5,7 @@ import { ENVELOPE_HEADER_SIZE, ENVELOPE_OVERHEAD, unwrapValue, type ValueKind, w
 import { fromHex, toHex } from './testing/float-bits.ts';
 import { CorruptionError } from '../errors.ts';
 
-const KINDS: ValueKind[] = ['segment', 'series-meta', 'wal', 'hint', 'meta', 'blob'];
+const KINDS: ValueKind[] = ['segment', 'series-meta', 'wal', 'hint', 'meta', 'blob', 'routed-hint'];
 
 /** A tiny run-length codec standing in for LZ4 (the real one is injected by the worker). */
 function rle(b: Uint8Array): Uint8Array {

@@ -10,9 +10,9 @@ import { CorruptionError } from '../errors.ts';
  */
 
 /** What a stored value holds; the byte codes are part of the format. */
-export type ValueKind = 'segment' | 'series-meta' | 'wal' | 'hint' | 'meta' | 'blob';
+export type ValueKind = 'segment' | 'series-meta' | 'wal' | 'hint' | 'meta' | 'blob' | 'routed-hint';
 
-const KIND_CODE: Record<ValueKind, number> = { segment: 1, 'series-meta': 2, wal: 3, hint: 4, meta: 5, blob: 6 };
+const KIND_CODE: Record<ValueKind, number> = { segment: 1, 'series-meta': 2, wal: 3, hint: 4, meta: 5, blob: 6, 'routed-hint': 7 };
 const KIND_OF: (ValueKind | undefined)[] = [];
 for (const [kind, code] of Object.entries(KIND_CODE)) KIND_OF[code] = kind as ValueKind;
 

@@ -18,9 +18,11 @@ export interface ClusterCounters {
   readsFailed: number;
   /** writes and reads routed again after a peer refused them as routed by an older ring */
   staleRingReroutes: number;
+  /** rows of hint replays this node did not store: their vnodes had moved away from it */
+  hintRowsDeclined: number;
 }
 
 /** All zero. */
 export function newClusterCounters(): ClusterCounters {
-  return { hintsStored: 0, hintsReplayed: 0, hintsDropped: 0, writesUnacknowledged: 0, readFallbacks: 0, readsFailed: 0, staleRingReroutes: 0 };
+  return { hintsStored: 0, hintsReplayed: 0, hintsDropped: 0, writesUnacknowledged: 0, readFallbacks: 0, readsFailed: 0, staleRingReroutes: 0, hintRowsDeclined: 0 };
 }

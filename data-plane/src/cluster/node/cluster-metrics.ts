@@ -31,6 +31,7 @@ export function registerClusterMetrics(registry: Registry, node: ClusterNode): v
     ['stock_tsdb_cluster_read_fallbacks_total', 'Reads answered by a later owner after an earlier one failed.', 'readFallbacks'],
     ['stock_tsdb_cluster_reads_failed_total', 'Reads no owner could answer.', 'readsFailed'],
     ['stock_tsdb_cluster_stale_ring_reroutes_total', 'Writes and reads routed again after a peer refused them as routed by an older ring.', 'staleRingReroutes'],
+    ['stock_tsdb_cluster_hint_rows_declined_total', 'Rows of hint replays not stored here because their vnodes had moved away from this node (their owners have them).', 'hintRowsDeclined'],
   ];
   for (const [name, help, key] of counters) registry.callbackCounter({ name, help, collect: () => node.counters[key] });
 }

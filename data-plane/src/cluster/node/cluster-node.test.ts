@@ -11,7 +11,7 @@ import { MemoryKvStore } from '../../storage/memory-kv-store.ts';
 import { vnodeOf } from '../../storage/vnode-of.ts';
 import { planPlacement } from '../planner.ts';
 import type { Consistency } from './ack-policy.ts';
-import { ClusterNode, RingEpochConflict } from './cluster-node.ts';
+import { ClusterNode, type ClusterNodeOptions, RingEpochConflict } from './cluster-node.ts';
 import { InProcessTransport } from './in-process-transport.test-util.ts';
 import type { RingDoc } from './ring-doc.ts';
 
@@ -57,9 +57,9 @@ describe('ClusterNode (in process)', () => {
     return { t, n: (id: string) => t.nodes.get(id)! };
   }
 
-  async function node(t: InProcessTransport, id: string, level: Consistency, ring: RingDoc | null = RING, healthIntervalMs = 20) {
+  async function node(t: InProcessTransport, id: string, level: Consistency, ring: RingDoc | null = RING, healthIntervalMs = 20, extra: Partial<ClusterNodeOptions> = {}) {
     const engine = await Engine.open({ dataDir: `mem-${id}`, vnodes: V, workerThreads: 1, idleSealMs: 3_600_000 }, { kv: new MemoryKvStore() });
-    const n = await ClusterNode.open({ self: id, engine, vnodes: V, consistency: level, transport: t, initialRing: ring, healthIntervalMs, failuresToDown: 2, catchUpMaxWaitMs: 5000 });
+    const n = await ClusterNode.open({ self: id, engine, vnodes: V, consistency: level, transport: t, initialRing: ring, healthIntervalMs, failuresToDown: 2, catchUpMaxWaitMs: 5000, ...extra });
     open.push(n);
     return n;
   }
@@ -230,6 +230,52 @@ describe('ClusterNode (in process)', () => {
     expect(await localRows(n('n2'), r)).toBe(0);
     expect((await n('n1').readRange({ symbol: r, start: 0, end: 1e15 })).ts.length).toBe(4);
     expect(n('n1').view?.epoch).toBe(3);
+  });
+
+  it('a replayed hint stores only the rows of vnodes its target still holds; rows of moved vnodes are declined', async () => {
+    const { t, n } = await cluster();
+    const moves = symbolOwnedBy('n1', 'n3'); // its vnode moves from n1+n3 to n1+n2 while n3 is away
+    const stays = symbolOwnedBy('n2', 'n3');
+    t.down.add('n3');
+    await until('n3 seen down', () => !n('n1').health.isUp('n3'));
+    await n('n1').write(batchOf(rows(moves, 0, 3), rows(stays, 0, 4)));
+    expect(n('n1').hints.pending('n3')).toBe(1);
+    expect((await n('n1').hints.peek('n3', 1))[0]!.epoch).toBe(1);
+    const owners = RING.placement.owners.map((o, v) => (v === vnodeOf(moves, V) ? ['n1', 'n2'] : o));
+    const ring2: RingDoc = { ...RING, placement: { ...RING.placement, epoch: 2, owners } };
+    for (const id of IDS) await n(id).applyRing(ring2);
+    // A hint routed by a ring newer than the target's is stored whole: the target cannot tell yet.
+    const probe = batchOf(rows(moves, 50, 2));
+    expect(n('n3').acceptHint(probe, 3)).toBe(probe);
+    expect(n('n3').acceptHint(probe, 2).rowCount).toBe(0);
+    expect(n('n3').counters.hintRowsDeclined).toBe(2);
+
+    t.down.delete('n3');
+    await until('hint replayed', () => n('n1').hints.pending('n3') === 0);
+    expect(await localRows(n('n3'), stays)).toBe(4);
+    expect(await localRows(n('n3'), moves)).toBe(0); // no orphan rows on a node that left the vnode
+    expect(n('n3').counters.hintRowsDeclined).toBe(2 + 3);
+    expect(n('n1').counters.hintsReplayed).toBe(1);
+  });
+
+  it('drops the rows of a vnode a ring change took away after a grace period, unless a later ring gave it back', async () => {
+    const t = new InProcessTransport();
+    for (const id of IDS) t.nodes.set(id, await node(t, id, 'quorum', RING, 20, { dropLostVnodesAfterMs: 200 }));
+    const n = (id: string) => t.nodes.get(id)!;
+    const gone = symbolOwnedBy('n1', 'n3');
+    const back = symbolOwnedBy('n2', 'n3');
+    await n('n1').write(batchOf(rows(gone, 0, 3), rows(back, 0, 4)));
+    const place = (epoch: number, moves: [string, string[]][]): RingDoc => {
+      const owners = RING.placement.owners.map((o, v) => moves.find(([s]) => vnodeOf(s, V) === v)?.[1] ?? o);
+      return { ...RING, placement: { ...RING.placement, epoch, owners } };
+    };
+    // Epoch 2 takes both vnodes from n3; epoch 3, within the grace period, gives `back` back.
+    await n('n3').applyRing(place(2, [[gone, ['n1', 'n2']], [back, ['n2', 'n1']]]));
+    await n('n3').applyRing(place(3, [[gone, ['n1', 'n2']]]));
+    expect(await localRows(n('n3'), gone)).toBe(3); // still there during the grace period
+    await until('the lost vnode dropped on n3', async () => (await localRows(n('n3'), gone)) === 0, 3000);
+    expect(await localRows(n('n3'), back)).toBe(4);
+    expect(await localRows(n('n1'), gone)).toBe(3); // nodes that keep it are not touched
   });
 
   it('a node fetches a newer ring a peer reports in its ping answer', async () => {

@@ -11,6 +11,7 @@ import type { CandleQuery, CandleResult, EngineApi, EngineStats, RangeQuery } fr
 import { ConflictError, ValidationError } from '../../errors.ts';
 import type { SeriesData, WriteBatch } from '../../model.ts';
 import type { KvStore } from '../../storage/kv-store.ts';
+import { vnodeOf } from '../../storage/vnode-of.ts';
 import type { Consistency } from './ack-policy.ts';
 import { CatchUp } from './catch-up.ts';
 import { type ClusterCounters, newClusterCounters } from './cluster-counters.ts';
@@ -23,9 +24,11 @@ import type { RingDoc } from './ring-doc.ts';
 import { loadRingDoc, saveRingDoc } from './ring-persistence.ts';
 import { RingView } from './ring-view.ts';
 import { WriteCoordinator } from './write-coordinator.ts';
+import { selectSeries } from './write-split.ts';
 
-/** The local engine as the cluster layer needs it: the API plus its KvStore (ring and hints live there). */
-export type LocalEngine = EngineApi & { readonly kv: KvStore };
+/** The local engine as the cluster layer needs it: the API, its KvStore (ring and hints live
+ *  there) and vnode drops (of vnodes a ring change took away). */
+export type LocalEngine = EngineApi & { readonly kv: KvStore; readonly vnodes: { drop(vnode: number): Promise<void> } };
 
 /** Log sink of the cluster layer (the server's Logger fits). */
 export type ClusterLog = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -52,10 +55,15 @@ export interface ClusterNodeOptions {
   /** how long a node must have been out of the ring before the hints for it are discarded
    *  (default 30 000 ms) */
   forgetLeftHintsAfterMs?: number;
+  /** how long after a ring change took a vnode away from this node its rows here are dropped
+   *  (default 5000 ms; the rebalance driver's own drop normally comes first) */
+  dropLostVnodesAfterMs?: number;
 }
 
 /** Default bound of hints per target: hours of a busy node's share of writes, far from a full disk. */
 const DEFAULT_MAX_HINT_BYTES = 4 * 1024 ** 3;
+/** Default delay before the rows of a vnode a ring change took away are dropped here. */
+const DEFAULT_DROP_LOST_AFTER_MS = 5_000;
 /** Longest applyRing waits for writes routed by the previous ring (under the rebalance driver's
  *  10 s admin timeout; a write's peer calls time out after 10 s, so this only bounds stragglers). */
 const RING_SETTLE_MAX_MS = 8_000;
@@ -79,6 +87,8 @@ export class ClusterNode implements EngineApi {
   private readonly log: ClusterLog;
   /** the ring fetch under way after a peer refused a request as stale (one at a time) */
   private refreshing: Promise<void> | null = null;
+  /** timers of drops of vnodes ring changes took away (cleared on close) */
+  private readonly lostDrops = new Set<ReturnType<typeof setTimeout>>();
 
   private constructor(
     private readonly o: ClusterNodeOptions,
@@ -216,6 +226,26 @@ export class ClusterNode implements EngineApi {
     return this.writer.write(batch);
   }
 
+  /**
+   * The part of a hint replay this node stores (POST /internal/v1/write with X-Hint-Epoch): all
+   * of it while this node's ring is older than `hintEpoch`, the ring the write was routed by;
+   * otherwise only the series of vnodes it owns or is receiving. The others moved away after the
+   * write: their new owners got its rows from a copy (a copy waits until no member holds hints
+   * for its source), and rows stored here would be orphans that a later handoff back to this node
+   * could prefer over newer values. Declined rows are counted and logged.
+   */
+  acceptHint(batch: WriteBatch, hintEpoch: number): WriteBatch {
+    const view = this.current;
+    if (!view || view.epoch < hintEpoch) return batch;
+    const kept = selectSeries(batch, (symbol) => view.holds(vnodeOf(symbol, view.vnodes)));
+    if (kept !== batch) {
+      const declined = batch.rowCount - kept.rowCount;
+      this.counters.hintRowsDeclined += declined;
+      this.log('warn', 'hint rows declined: their vnodes moved away from this node after the write', { rows: declined, kept: kept.rowCount, hint_epoch: hintEpoch, epoch: view.epoch });
+    }
+    return kept;
+  }
+
   readRange(q: RangeQuery): Promise<SeriesData> {
     return this.reader.readRange(q);
   }
@@ -241,6 +271,8 @@ export class ClusterNode implements EngineApi {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const t of this.lostDrops) clearTimeout(t);
+    await this.ringLock; // a drop of lost vnodes runs under it
     this.health.stop();
     await Promise.all([this.replayer.stop(), this.catchUp.stop()]);
     await this.o.engine.close();
@@ -248,12 +280,42 @@ export class ClusterNode implements EngineApi {
 
   private install(doc: RingDoc): void {
     const view = new RingView(doc, this.o.self);
+    const previous = this.current;
     if (!doc.members.some((m) => m.id === this.o.self)) {
       this.log('warn', 'ring does not list this node; it coordinates but owns nothing', { epoch: view.epoch, node: this.o.self });
     }
     this.current = view;
     this.health.setPeers(view.peers());
     this.log('info', 'ring applied', { epoch: view.epoch, vnodes_owned: view.vnodesOwned(), members: doc.members.length, pending: doc.pending.length });
+    if (previous) this.scheduleLostDrops(previous, view);
+  }
+
+  /**
+   * Drops, after a grace period, the rows of vnodes that `before` had this node hold (own or
+   * receive) and `after` does not, if the ring applied by then still does not. The rebalance
+   * driver drops old replicas itself; this covers what reaches a node outside that: a drop call
+   * that failed, or rows written here as owner by a ring that was already stale (the write was
+   * then refused by the new owners and routed again, but this node's part stayed). Left in
+   * place, such rows would be orphans that a later handoff of the vnode back to this node would
+   * prefer over newer values. The grace lets reads routed by the older ring finish.
+   */
+  private scheduleLostDrops(before: RingView, after: RingView): void {
+    const lost: number[] = [];
+    for (let v = 0; v < after.vnodes; v++) if (before.holds(v) && !after.holds(v)) lost.push(v);
+    if (lost.length === 0) return;
+    const timer = setTimeout(() => {
+      this.lostDrops.delete(timer);
+      // Under the ring lock: no ring is applied while the vnodes are checked and dropped.
+      const run = this.ringLock.then(async () => {
+        const now = this.current;
+        const gone = lost.filter((v) => now && !now.holds(v));
+        for (const v of gone) await this.o.engine.vnodes.drop(v);
+        if (gone.length) this.log('info', 'dropped vnodes a ring change took away from this node', { vnodes: gone.length, epoch: now?.epoch, lost_at_epoch: after.epoch });
+      });
+      this.ringLock = run.catch((err: Error) => this.log('error', 'dropping vnodes a ring change took away failed (they stay until a later drop)', { error: err.message }));
+    }, this.o.dropLostVnodesAfterMs ?? DEFAULT_DROP_LOST_AFTER_MS);
+    timer.unref?.();
+    this.lostDrops.add(timer);
   }
 
   private warnIfMembersDiffer(persisted: RingDoc, configured: RingDoc): void {

@@ -128,7 +128,7 @@ export class HintReplayer {
         continue;
       }
       try {
-        await this.d.transport.write({ id: target, address }, h.record);
+        await this.d.transport.write({ id: target, address }, h.record, { hintEpoch: h.epoch });
         this.d.counters.hintsReplayed++;
         done.push(h);
       } catch (err) {

@@ -28,7 +28,7 @@ describe('HintStore over MemoryKvStore', () => {
     const kv = new MemoryKvStore();
     const appended: string[] = [];
     const s = await HintStore.open(kv, { onAppended: (t) => appended.push(t) });
-    for (let i = 1; i <= 5; i++) await s.append(i % 2 ? 'n1' : 'n2', rec(i));
+    for (let i = 1; i <= 5; i++) await s.append(i % 2 ? 'n1' : 'n2', rec(i), 1);
     expect([s.pending('n1'), s.pending('n2'), s.pending('n3'), s.total()]).toEqual([3, 2, 0, 5]);
     expect(appended).toEqual(['n1', 'n2', 'n1', 'n2', 'n1']);
     const first = await s.peek('n1', 2);
@@ -39,7 +39,7 @@ describe('HintStore over MemoryKvStore', () => {
 
     const again = await HintStore.open(kv);
     expect([again.pending('n1'), again.pending('n2'), again.targets().sort()]).toEqual([1, 2, ['n1', 'n2']]);
-    await again.append('n1', rec(9));
+    await again.append('n1', rec(9), 1);
     const all = await again.peek('n1', 10);
     // the sequence continues after the highest stored one, so new hints queue behind old ones
     expect(all.map((h) => h.record![0])).toEqual([5, 9]);
@@ -49,12 +49,12 @@ describe('HintStore over MemoryKvStore', () => {
   it('counts an append from its first step, and forgets it when the store fails', async () => {
     const kv = new MemoryKvStore();
     const s = await HintStore.open(kv);
-    const p = s.append('n1', rec(1));
+    const p = s.append('n1', rec(1), 1);
     expect(s.pending('n1')).toBe(1); // before the write resolved: a direct write must not overtake it
     await p;
     const failing = Object.assign(Object.create(kv), { write: async () => Promise.reject(new Error('disk full')) });
     const f = await HintStore.open(failing);
-    await expect(f.append('n2', rec(2))).rejects.toThrow('disk full');
+    await expect(f.append('n2', rec(2), 1)).rejects.toThrow('disk full');
     expect(f.pending('n2')).toBe(0);
   });
 
@@ -71,9 +71,9 @@ describe('HintStore over MemoryKvStore', () => {
       },
     });
     const s = await HintStore.open(delayed);
-    await s.append('n1', rec(1));
-    const second = s.append('n1', rec(2));
-    await s.append('n1', rec(3));
+    await s.append('n1', rec(1), 1);
+    const second = s.append('n1', rec(2), 1);
+    await s.append('n1', rec(3), 1);
     expect(slow.has(2)).toBe(true);
     expect((await s.peek('n1', 10)).map((h) => h.record![0])).toEqual([1]);
     release();
@@ -81,10 +81,27 @@ describe('HintStore over MemoryKvStore', () => {
     expect((await s.peek('n1', 10)).map((h) => h.record![0])).toEqual([1, 2, 3]);
   });
 
+  it('keeps the ring epoch each hint was routed by, and reads hints stored without one', async () => {
+    const kv = new MemoryKvStore();
+    const s = await HintStore.open(kv);
+    await s.append('n1', rec(1), 7);
+    await s.append('n1', rec(2), 2 ** 40 + 3); // past 32 bits
+    await kv.write([{ type: 'put', key: hintKey('n1', 50), value: Buffer.from(wrapValue('hint', rec(3))) }]); // an older version's hint
+    const got = await s.peek('n1', 10);
+    expect(got.map((h) => [[...h.record!], h.epoch])).toEqual([
+      [[1, 1, 1], 7],
+      [[2, 2, 2], 2 ** 40 + 3],
+      [[3, 3, 3], undefined],
+    ]);
+    // a routed hint too short to hold its epoch is reported, not misread
+    await kv.write([{ type: 'put', key: hintKey('n1', 60), value: Buffer.from(wrapValue('routed-hint', Uint8Array.of(1, 2))) }]);
+    expect((await s.peek('n1', 10))[3]!.error?.message).toMatch(/has no epoch/);
+  });
+
   it('reports a corrupt hint instead of its record', async () => {
     const kv = new MemoryKvStore();
     const s = await HintStore.open(kv);
-    await s.append('n1', rec(1));
+    await s.append('n1', rec(1), 1);
     const bad = Buffer.from(wrapValue('hint', rec(2)));
     bad[9] ^= 0xff;
     await kv.write([{ type: 'put', key: hintKey('n1', 99), value: bad }]);

@@ -1,8 +1,10 @@
 /**
  * HintStore: the durable queue of writes this coordinator owes to replicas it could not reach
  * (sloppy quorum, as in Dynamo §4.6). One hint = the raw WAL record (encoding/wal-record.ts) of
- * the part of a write batch meant for one target, in the value envelope (kind `hint`), under
- * `0xFFFF 'H' <target> <seq>` (hint-keys.ts).
+ * the part of a write batch meant for one target plus the ring epoch that part was routed by, in
+ * the value envelope (kind `routed-hint`: epoch u64 BE, then the record), under
+ * `0xFFFF 'H' <target> <seq>` (hint-keys.ts). Hints of kind `hint` (no epoch), written before
+ * epochs were kept, still read back.
  *
  * Concurrency: single JS thread. `pending(target)` counts hints whose append has started, not
  * only those already durable: the write path sends a target's new writes to the queue while it
@@ -25,6 +27,8 @@ export interface StoredHint {
   bytes: number;
   /** the WAL record to send (absent when the value is corrupt) */
   record?: Uint8Array;
+  /** the ring epoch the record was routed by (absent for hints stored without one) */
+  epoch?: number;
   /** why the stored value is unusable (checksum/version failure) */
   error?: Error;
 }
@@ -83,15 +87,16 @@ export class HintStore {
   }
 
   /**
-   * Stores `record` for `target`, fsync'd before resolving (a hint counts toward the write's
-   * acknowledgement, so it must survive a crash like the WAL does). Rethrows the store's error.
+   * Stores `record`, routed by ring `epoch`, for `target`, fsync'd before resolving (a hint counts
+   * toward the write's acknowledgement, so it must survive a crash like the WAL does). Rethrows
+   * the store's error.
    */
-  async append(target: string, record: Uint8Array): Promise<void> {
+  async append(target: string, record: Uint8Array, epoch: number): Promise<void> {
     const seq = this.nextSeq++;
     this.adjust(target, 1, 0);
     const flying = this.inFlight.get(target) ?? new Set<number>();
     this.inFlight.set(target, flying.add(seq));
-    const value = wrapValue('hint', record);
+    const value = wrapValue('routed-hint', withEpoch(epoch, record));
     try {
       await this.kv.write([{ type: 'put', key: hintKey(target, seq), value }], { sync: true });
     } catch (err) {
@@ -166,9 +171,27 @@ function readHint(key: Buffer, value: Buffer): StoredHint {
   const name = `hint/${target}/${seq}`;
   try {
     const { kind, payload } = unwrapValue(value, name);
-    if (kind !== 'hint') throw new CorruptionError(`value kind ${kind}, expected hint`, name);
-    return { key, seq, bytes: value.length, record: payload };
+    if (kind === 'hint') return { key, seq, bytes: value.length, record: payload };
+    if (kind !== 'routed-hint') throw new CorruptionError(`value kind ${kind}, expected routed-hint`, name);
+    if (payload.length < EPOCH_BYTES) throw new CorruptionError(`routed hint of ${payload.length} bytes has no epoch`, name);
+    const view = new DataView(payload.buffer, payload.byteOffset, EPOCH_BYTES);
+    const epoch = view.getUint32(0) * 2 ** 32 + view.getUint32(4);
+    return { key, seq, bytes: value.length, record: payload.subarray(EPOCH_BYTES), epoch };
   } catch (err) {
     return { key, seq, bytes: value.length, error: err as Error };
   }
+}
+
+/** Bytes of the epoch in front of a routed hint's record. */
+const EPOCH_BYTES = 8;
+
+/** A routed hint's payload: `epoch` as u64 BE, then the record. */
+function withEpoch(epoch: number, record: Uint8Array): Uint8Array {
+  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new Error(`BUG: hint epoch ${epoch} is not a non-negative integer`);
+  const out = new Uint8Array(EPOCH_BYTES + record.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, Math.floor(epoch / 2 ** 32));
+  view.setUint32(4, epoch >>> 0);
+  out.set(record, EPOCH_BYTES);
+  return out;
 }

@@ -6,7 +6,7 @@ import type { CandleQuery, CandleResult, RangeQuery } from '../../engine-api.ts'
 import { decodeWalRecord } from '../../encoding/wal-record.ts';
 import type { SeriesData } from '../../model.ts';
 import type { ClusterNode } from './cluster-node.ts';
-import { CATCHING_UP, PeerError, STALE_RING, type HintReport, type PeerReadOptions, type PeerTransport, type PingReply } from './peer-transport.ts';
+import { CATCHING_UP, PeerError, STALE_RING, type HintReport, type PeerReadOptions, type PeerTransport, type PeerWriteOptions, type PingReply } from './peer-transport.ts';
 import type { RingDoc, RingMember } from './ring-doc.ts';
 
 /** Shared by every node of one test cluster. */
@@ -29,11 +29,13 @@ export class InProcessTransport implements PeerTransport {
     if (epoch !== undefined && epoch < (n.view?.epoch ?? 0)) throw new PeerError(`${n.self} answered 409: stale ring`, 'rejected', 409, { code: STALE_RING });
   }
 
-  async write(peer: RingMember, record: Uint8Array, epoch?: number): Promise<void> {
+  async write(peer: RingMember, record: Uint8Array, o: PeerWriteOptions = {}): Promise<void> {
     const n = this.target(peer);
     if (this.hold) await this.hold;
-    this.fence(n, epoch);
-    await n.engine.write(decodeWalRecord(record));
+    this.fence(n, o.epoch);
+    const batch = decodeWalRecord(record);
+    const kept = o.hintEpoch === undefined ? batch : n.acceptHint(batch, o.hintEpoch);
+    if (kept.rowCount > 0) await n.engine.write(kept);
     this.writes.set(peer.id, (this.writes.get(peer.id) ?? 0) + 1);
   }
 

@@ -3,7 +3,7 @@
  * guarded by the cluster token. Every call acts on this node's LOCAL engine only: routing is the
  * caller's job, so a call never fans out again (no loops, bounded work per request).
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { ValidationError } from '../../errors.ts';
 import { HttpError } from '../../http/http-error.ts';
 import type { DataEnv } from '../../http/deps.ts';
@@ -11,7 +11,7 @@ import { readBody } from '../../http/read-body.ts';
 import type { WriteParser } from '../../ingest/write-parser.ts';
 import type { ClusterNode } from './cluster-node.ts';
 import type { ClusterToken } from './cluster-token.ts';
-import { CATCHING_UP, RING_EPOCH_HEADER, STALE_RING } from './peer-transport.ts';
+import { CATCHING_UP, HINT_EPOCH_HEADER, RING_EPOCH_HEADER, STALE_RING } from './peer-transport.ts';
 import { ringDocToJson } from './ring-doc.ts';
 import { candlesToWire, parseReadRequest, seriesToWire } from './wire-codec.ts';
 
@@ -31,11 +31,15 @@ export function registerInternalRoutes(app: Hono<DataEnv>, d: InternalRouteDeps)
   app.use('/internal/*', d.token.require());
 
   app.post('/internal/v1/write', async (c) => {
-    refuseIfStale(d.node, epochHeader(c.req.header(RING_EPOCH_HEADER)));
+    refuseIfStale(d.node, epochHeader(c, RING_EPOCH_HEADER));
+    const hintEpoch = epochHeader(c, HINT_EPOCH_HEADER);
     const body = await readBody(c.req.raw, d.maxBodyBytes);
     // The body is this node's WAL record for the rows: logged as received (ingest-task.ts).
-    const { batch, prepared } = await d.parser.parse('wal-record', body, { precision: 'us' });
-    await engine().write(batch, prepared);
+    const parsed = await d.parser.parse('wal-record', body, { precision: 'us' });
+    const batch = hintEpoch === undefined ? parsed.batch : d.node.acceptHint(parsed.batch, hintEpoch);
+    // A hint cut down to the vnodes still held here is logged as the rows it keeps.
+    if (batch === parsed.batch) await engine().write(batch, parsed.prepared);
+    else if (batch.rowCount > 0) await engine().write(batch);
     return c.body(null, 204);
   });
 
@@ -81,9 +85,11 @@ function refuseIfStale(node: ClusterNode, routedBy: number | undefined): void {
   }
 }
 
-function epochHeader(raw: string | undefined): number | undefined {
+/** A ring epoch sent in header `name`, if any. */
+function epochHeader(c: Context<DataEnv>, name: string): number | undefined {
+  const raw = c.req.header(name);
   if (raw === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(raw)) throw new ValidationError(`header ${RING_EPOCH_HEADER} must be a ring epoch (a non-negative integer), got ${JSON.stringify(raw.slice(0, 40))}`);
+  if (!/^\d{1,15}$/.test(raw)) throw new ValidationError(`header ${name} must be a ring epoch (a non-negative integer), got ${JSON.stringify(raw.slice(0, 40))}`);
   return Number(raw);
 }
 

@@ -6,7 +6,7 @@
 import type { CandleQuery, CandleResult, RangeQuery } from '../../engine-api.ts';
 import type { SeriesData } from '../../model.ts';
 import { CLUSTER_TOKEN_HEADER } from './cluster-token.ts';
-import { PeerError, RING_EPOCH_HEADER, type HintReport, type PeerReadOptions, type PeerTransport, type PingReply } from './peer-transport.ts';
+import { HINT_EPOCH_HEADER, PeerError, RING_EPOCH_HEADER, type HintReport, type PeerReadOptions, type PeerTransport, type PeerWriteOptions, type PingReply } from './peer-transport.ts';
 import { parseRingDoc, type RingDoc, type RingMember } from './ring-doc.ts';
 import { candlesFromWire, seriesFromWire, type ReadRequest } from './wire-codec.ts';
 
@@ -33,9 +33,10 @@ export class HttpPeerClient implements PeerTransport {
     this.headers = token ? { [CLUSTER_TOKEN_HEADER]: token } : {};
   }
 
-  async write(peer: RingMember, record: Uint8Array, epoch?: number): Promise<void> {
+  async write(peer: RingMember, record: Uint8Array, o: PeerWriteOptions = {}): Promise<void> {
     const headers: Record<string, string> = { ...this.headers, 'Content-Type': 'application/octet-stream' };
-    if (epoch !== undefined) headers[RING_EPOCH_HEADER] = String(epoch);
+    if (o.epoch !== undefined) headers[RING_EPOCH_HEADER] = String(o.epoch);
+    if (o.hintEpoch !== undefined) headers[HINT_EPOCH_HEADER] = String(o.hintEpoch);
     await this.call(peer, '/internal/v1/write', this.timeouts.write, { method: 'POST', body: record, headers });
   }
 

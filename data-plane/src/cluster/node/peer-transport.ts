@@ -32,14 +32,22 @@ export interface PeerReadOptions {
   epoch?: number;
 }
 
+/** Options of a write on a peer: a routed write sends `epoch`, a hint replay `hintEpoch`. */
+export interface PeerWriteOptions {
+  /** the ring epoch the caller routed by: a peer that has applied a newer ring refuses with
+   *  STALE_RING and stores nothing */
+  epoch?: number;
+  /** a hint replay (delivered to a fixed target, never refused as stale): the ring epoch the
+   *  hinted write was routed by. A peer whose ring is at least that new stores only the rows of
+   *  vnodes it owns or is receiving; it declines the others, whose owners got them meanwhile
+   *  (cluster-api.md "Hints") */
+  hintEpoch?: number;
+}
+
 /** Calls on a peer; every method throws PeerError on failure. */
 export interface PeerTransport {
-  /**
-   * Makes a raw WAL record durable on the peer's local engine. With `epoch` (the ring the caller
-   * routed by) a peer that has applied a newer ring refuses with STALE_RING and stores nothing;
-   * hint replays send none (they deliver to a fixed target, not by routing).
-   */
-  write(peer: RingMember, record: Uint8Array, epoch?: number): Promise<void>;
+  /** Makes a raw WAL record durable on the peer's local engine (see PeerWriteOptions). */
+  write(peer: RingMember, record: Uint8Array, o?: PeerWriteOptions): Promise<void>;
   readRange(peer: RingMember, q: RangeQuery, o: PeerReadOptions): Promise<SeriesData>;
   candles(peer: RingMember, q: CandleQuery, o: PeerReadOptions): Promise<CandleResult>;
   latest(peer: RingMember, symbols: string[], o: PeerReadOptions): Promise<(SeriesData | null)[]>;
@@ -92,6 +100,9 @@ export const STALE_RING = 'stale_ring';
 
 /** Header of internal writes carrying the ring epoch the coordinator routed by. */
 export const RING_EPOCH_HEADER = 'X-Ring-Epoch';
+
+/** Header of hint replays carrying the ring epoch the hinted write was routed by. */
+export const HINT_EPOCH_HEADER = 'X-Hint-Epoch';
 
 /** Error code of a read refused by a node that has not caught up since its start. */
 export const CATCHING_UP = 'catching_up';

@@ -60,6 +60,11 @@ export class RingView {
     return this.doc.members.filter((m) => m.id !== this.self);
   }
 
+  /** True when this node owns `vnode` or is receiving it (its rows belong here). */
+  holds(vnode: number): boolean {
+    return this.owners(vnode).includes(this.self) || this.pendingTargets(vnode).includes(this.self);
+  }
+
   /** Vnodes this node owns (any replica index). */
   vnodesOwned(): number {
     return this.ring.vnodesOwnedBy(this.self).length;

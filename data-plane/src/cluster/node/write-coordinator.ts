@@ -150,10 +150,10 @@ export class WriteCoordinator {
   private async send(view: RingView, node: string, part: WriteBatch): Promise<SendOutcome> {
     if (node === this.d.self) return this.writeLocal(part);
     const record = part instanceof PackedWriteBatch ? encodeWalRecordPacked(part.packed, part.only) : encodeWalRecord(part);
-    if (!this.d.health.isUp(node)) return this.hint(node, record, 'down');
-    if (this.d.hints.pending(node) > 0) return this.hint(node, record, 'catching up on queued hints');
+    if (!this.d.health.isUp(node)) return this.hint(view, node, record, 'down');
+    if (this.d.hints.pending(node) > 0) return this.hint(view, node, record, 'catching up on queued hints');
     try {
-      await this.d.transport.write({ id: node, address: view.addressOf(node) }, record, view.epoch);
+      await this.d.transport.write({ id: node, address: view.addressOf(node) }, record, { epoch: view.epoch });
       this.d.health.noteSuccess(node);
       return { kind: 'acked' };
     } catch (err) {
@@ -165,7 +165,7 @@ export class WriteCoordinator {
         return { kind: 'failed', why: err.message };
       }
       if (err.kind === 'unreachable') this.d.health.noteFailure(node, err.message);
-      return this.hint(node, record, err.kind === 'unreachable' ? 'unreachable' : `answered ${err.status}`);
+      return this.hint(view, node, record, err.kind === 'unreachable' ? 'unreachable' : `answered ${err.status}`);
     }
   }
 
@@ -179,16 +179,17 @@ export class WriteCoordinator {
     }
   }
 
-  private async hint(node: string, record: Uint8Array, why: string): Promise<SendOutcome> {
+  /** Queues `record` for `node`, with the epoch of the ring it was routed by (`view`). */
+  private async hint(view: RingView, node: string, record: Uint8Array, why: string): Promise<SendOutcome> {
     const held = this.d.hints.bytes(node);
     if (held + record.length > this.d.maxHintBytes) {
       return { kind: 'failed', why: `${why}; hints for ${node} are full (${held} of ${this.d.maxHintBytes} bytes)` };
     }
     try {
       const first = this.d.hints.pending(node) === 0;
-      await this.d.hints.append(node, record);
+      await this.d.hints.append(node, record, view.epoch);
       this.d.counters.hintsStored++;
-      if (first) this.d.log?.('warn', 'hints queued for a peer', { peer: node, why, epoch: this.d.view()?.epoch });
+      if (first) this.d.log?.('warn', 'hints queued for a peer', { peer: node, why, epoch: view.epoch });
       return { kind: 'hinted', why };
     } catch (err) {
       return { kind: 'failed', why: `${why}; no hint stored: ${(err as Error).message}` };

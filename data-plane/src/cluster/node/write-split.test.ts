@@ -3,7 +3,7 @@ import type { SeriesRows, WriteBatch } from '../../model.ts';
 import { vnodeOf } from '../../storage/vnode-of.ts';
 import { encodeWalRecord, encodeWalRecordPacked } from '../../encoding/wal-record.ts';
 import { packBatch, PackedWriteBatch } from '../../ingest/packed-batch.ts';
-import { splitWrite } from './write-split.ts';
+import { selectSeries, splitWrite } from './write-split.ts';
 
 const rows = (symbol: string, n: number): SeriesRows => ({ symbol, ts: Float64Array.from({ length: n }, (_, i) => i), columns: new Map([['price', new Float64Array(n).fill(1)]]) });
 const batchOf = (...series: SeriesRows[]): WriteBatch => ({ series, rowCount: series.reduce((k, s) => k + s.ts.length, 0) });
@@ -54,5 +54,27 @@ describe('splitWrite()', () => {
       const p = part as PackedWriteBatch;
       expect(Buffer.from(encodeWalRecordPacked(p.packed, p.only)).equals(Buffer.from(encodeWalRecord(want)))).toBe(true);
     }
+  });
+});
+
+describe('selectSeries()', () => {
+  const plain = batchOf(rows('a', 2), rows('b', 3), rows('c', 4));
+  const packed = new PackedWriteBatch(packBatch(plain).packed);
+
+  it('keeps the accepted series of a plain or packed batch, in order, with their row count', () => {
+    for (const batch of [plain, packed]) {
+      const kept = selectSeries(batch, (s) => s !== 'b');
+      expect(kept.rowCount).toBe(6);
+      expect(kept.series.map((s) => [s.symbol, s.ts.length])).toEqual([['a', 2], ['c', 4]]);
+      // a subset of a subset: what a hint cut down from a coordinator's part looks like
+      expect(selectSeries(kept, (s) => s === 'c').series.map((s) => s.symbol)).toEqual(['c']);
+      expect(selectSeries(batch, () => false).rowCount).toBe(0);
+    }
+    expect(selectSeries(packed, (s) => s !== 'b')).toBeInstanceOf(PackedWriteBatch);
+  });
+
+  it('returns the batch itself when every series is kept', () => {
+    expect(selectSeries(plain, () => true)).toBe(plain);
+    expect(selectSeries(packed, () => true)).toBe(packed);
   });
 });

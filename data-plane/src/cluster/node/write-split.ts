@@ -85,3 +85,17 @@ function pick(picks: Map<string, number[]>, node: string, s: number): void {
   if (list) list.push(s);
   else picks.set(node, [s]);
 }
+
+/**
+ * The series of `batch` whose symbol `keep` accepts, as a batch of their own; `batch` itself
+ * when it keeps every series (so a caller can tell that nothing was left out).
+ */
+export function selectSeries(batch: WriteBatch, keep: (symbol: string) => boolean): WriteBatch {
+  if (batch instanceof PackedWriteBatch) {
+    const all = batch.seriesIndexes();
+    const kept = all.filter((s) => keep(batch.packed.symbols[s]));
+    return kept.length === all.length ? batch : new PackedWriteBatch(batch.packed, kept);
+  }
+  const kept = batch.series.filter((s) => keep(s.symbol));
+  return kept.length === batch.series.length ? batch : { series: kept, rowCount: kept.reduce((n, s) => n + s.ts.length, 0) };
+}
