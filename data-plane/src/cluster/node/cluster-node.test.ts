@@ -278,6 +278,26 @@ describe('ClusterNode (in process)', () => {
     expect(await localRows(n('n1'), gone)).toBe(3); // nodes that keep it are not touched
   });
 
+  it('does not drop a lost vnode while peers route by a newer ring it has not applied (which may give it back)', async () => {
+    const t = new InProcessTransport();
+    for (const id of IDS) t.nodes.set(id, await node(t, id, 'quorum', RING, 3_600_000, { dropLostVnodesAfterMs: 150 }));
+    const n = (id: string) => t.nodes.get(id)!;
+    const s = symbolOwnedBy('n1', 'n3');
+    await n('n1').write(batchOf(rows(s, 0, 3)));
+    const withOwners = (epoch: number, owners: string[]): RingDoc => ({
+      ...RING,
+      placement: { ...RING.placement, epoch, owners: RING.placement.owners.map((o, v) => (v === vnodeOf(s, V) ? owners : o)) },
+    });
+    await n('n3').applyRing(withOwners(2, ['n1', 'n2'])); // n3 loses the vnode...
+    await n('n1').applyRing(withOwners(3, ['n1', 'n3'])); // ...and n1 already routes by a ring that gives it back
+    await n('n1').write(batchOf(rows(s, 10, 2))); // reaches n3 routed by epoch 3
+    await new Promise((r) => setTimeout(r, 400)); // past the grace period: the drop waits for epoch 3
+    expect(await localRows(n('n3'), s)).toBe(5);
+    await n('n3').applyRing(withOwners(3, ['n1', 'n3']));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await localRows(n('n3'), s)).toBe(5); // held again: never dropped
+  });
+
   it('a node fetches a newer ring a peer reports in its ping answer', async () => {
     const { n } = await cluster();
     await n('n2').applyRing({ ...RING, placement: { ...RING.placement, epoch: 5 } });

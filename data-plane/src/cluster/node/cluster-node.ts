@@ -89,6 +89,10 @@ export class ClusterNode implements EngineApi {
   private refreshing: Promise<void> | null = null;
   /** timers of drops of vnodes ring changes took away (cleared on close) */
   private readonly lostDrops = new Set<ReturnType<typeof setTimeout>>();
+  /** the drop of lost vnodes running now */
+  private dropping: Promise<void> | null = null;
+  /** the newest epoch a peer's write here was routed by (may be above the applied one) */
+  private newestRoutedEpoch = 0;
 
   private constructor(
     private readonly o: ClusterNodeOptions,
@@ -227,6 +231,17 @@ export class ClusterNode implements EngineApi {
   }
 
   /**
+   * Called before an internal write routed by `epoch` is stored here. A write routed by a ring
+   * newer than the applied one may be for a vnode that ring gives (back) to this node: it waits
+   * for a drop of lost vnodes in progress, and no such drop starts until that ring is applied.
+   */
+  async beforeRoutedWrite(epoch: number | undefined): Promise<void> {
+    if (epoch === undefined || epoch <= (this.current?.epoch ?? 0)) return;
+    this.newestRoutedEpoch = Math.max(this.newestRoutedEpoch, epoch);
+    await this.dropping;
+  }
+
+  /**
    * The part of a hint replay this node stores (POST /internal/v1/write with X-Hint-Epoch): all
    * of it while this node's ring is older than `hintEpoch`, the ring the write was routed by;
    * otherwise only the series of vnodes it owns or is receiving. The others moved away after the
@@ -302,15 +317,32 @@ export class ClusterNode implements EngineApi {
   private scheduleLostDrops(before: RingView, after: RingView): void {
     const lost: number[] = [];
     for (let v = 0; v < after.vnodes; v++) if (before.holds(v) && !after.holds(v)) lost.push(v);
-    if (lost.length === 0) return;
+    if (lost.length) this.dropLater(lost, after.epoch);
+  }
+
+  /** Drops `lost` after the grace period if the ring applied then does not hold them (see above). */
+  private dropLater(lost: number[], lostAt: number): void {
+    if (this.closed) return;
     const timer = setTimeout(() => {
       this.lostDrops.delete(timer);
       // Under the ring lock: no ring is applied while the vnodes are checked and dropped.
       const run = this.ringLock.then(async () => {
         const now = this.current;
-        const gone = lost.filter((v) => now && !now.holds(v));
-        for (const v of gone) await this.o.engine.vnodes.drop(v);
-        if (gone.length) this.log('info', 'dropped vnodes a ring change took away from this node', { vnodes: gone.length, epoch: now?.epoch, lost_at_epoch: after.epoch });
+        if (!now) return;
+        // A peer routes by a ring this node has not applied yet: it may give these vnodes back,
+        // and writes routed by it may already be here. Decide once it is applied.
+        if (this.newestRoutedEpoch > now.epoch) return this.dropLater(lost, lostAt);
+        const gone = lost.filter((v) => !now.holds(v));
+        if (gone.length === 0) return;
+        this.dropping = (async () => {
+          for (const v of gone) await this.o.engine.vnodes.drop(v);
+        })();
+        try {
+          await this.dropping;
+        } finally {
+          this.dropping = null;
+        }
+        this.log('info', 'dropped vnodes a ring change took away from this node', { vnodes: gone.length, epoch: now.epoch, lost_at_epoch: lostAt });
       });
       this.ringLock = run.catch((err: Error) => this.log('error', 'dropping vnodes a ring change took away failed (they stay until a later drop)', { error: err.message }));
     }, this.o.dropLostVnodesAfterMs ?? DEFAULT_DROP_LOST_AFTER_MS);

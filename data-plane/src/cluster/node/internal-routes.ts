@@ -31,7 +31,9 @@ export function registerInternalRoutes(app: Hono<DataEnv>, d: InternalRouteDeps)
   app.use('/internal/*', d.token.require());
 
   app.post('/internal/v1/write', async (c) => {
-    refuseIfStale(d.node, epochHeader(c, RING_EPOCH_HEADER));
+    const routedBy = epochHeader(c, RING_EPOCH_HEADER);
+    refuseIfStale(d.node, routedBy);
+    await d.node.beforeRoutedWrite(routedBy);
     const hintEpoch = epochHeader(c, HINT_EPOCH_HEADER);
     const body = await readBody(c.req.raw, d.maxBodyBytes);
     // The body is this node's WAL record for the rows: logged as received (ingest-task.ts).
