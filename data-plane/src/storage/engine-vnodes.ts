@@ -135,14 +135,28 @@ export class VnodeStore {
     return { vnode, series: symbols.size, rows, checksum };
   }
 
-  /** Deletes everything of the vnode here (after ownership moved away), heads included. */
+  /**
+   * Deletes everything of the vnode here (after ownership moved away), heads included. A vnode
+   * with nothing here is left alone (no range tombstone, no drop marker): drops come twice after
+   * a handoff, from the rebalance driver and from the node's own lost-vnode check.
+   */
   async drop(vnode: number): Promise<void> {
     const series = this.host.seriesIn(vnode);
+    if (series.length === 0 && (await this.storedNothing(vnode))) return;
     while (series.some((s) => s.sealInFlight)) await this.host.sealer.idle();
     await this.host.forgetVnode(vnode);
     const { gte, lt } = vnodeRange(vnode);
     await this.host.kv.clearRange(gte, lt);
     this.host.reader.forgetPrefix(gte);
+  }
+
+  private async storedNothing(vnode: number): Promise<boolean> {
+    const it = this.host.kv.iterate({ ...vnodeRange(vnode), limit: 1, keysOnly: true });
+    try {
+      return (await it.next()) === undefined;
+    } finally {
+      await it.close();
+    }
   }
 }
 

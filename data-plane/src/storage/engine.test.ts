@@ -170,6 +170,13 @@ describe('Engine', () => {
 
     await src.vnodes.drop(vnode);
     expect((await src.vnodes.digest(vnode)).rows).toBe(0);
+    // A second drop (the driver's and the node's own both come) finds nothing and writes nothing.
+    const writes: unknown[] = [];
+    const write = src.kv.write.bind(src.kv);
+    src.kv.write = (ops, o) => (writes.push(ops), write(ops, o));
+    await src.vnodes.drop(vnode);
+    expect(writes).toEqual([]);
+    src.kv.write = write;
     const src2 = await reopen(src);
     expect(await src2.symbols(symbols[0])).toEqual([]);
     expect((await src2.readRange({ symbol: symbols[0], start: T0, end: T0 + 700 * S })).ts.length).toBe(0);
