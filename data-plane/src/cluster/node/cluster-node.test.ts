@@ -290,12 +290,33 @@ describe('ClusterNode (in process)', () => {
     });
     await n('n3').applyRing(withOwners(2, ['n1', 'n2'])); // n3 loses the vnode...
     await n('n1').applyRing(withOwners(3, ['n1', 'n3'])); // ...and n1 already routes by a ring that gives it back
+    t.down.add('n1'); // n3 cannot fetch epoch 3 from n1 (n1 still reaches n3)
     await n('n1').write(batchOf(rows(s, 10, 2))); // reaches n3 routed by epoch 3
     await new Promise((r) => setTimeout(r, 400)); // past the grace period: the drop waits for epoch 3
     expect(await localRows(n('n3'), s)).toBe(5);
     await n('n3').applyRing(withOwners(3, ['n1', 'n3']));
     await new Promise((r) => setTimeout(r, 400));
     expect(await localRows(n('n3'), s)).toBe(5); // held again: never dropped
+  });
+
+  it('a write routed by a newer ring makes a node fetch that ring, and its reads wait for it', async () => {
+    // n1 missed the push of epoch 2, which moved `moved` from n1+n3 to n2+n3 (no pings: they would
+    // bring the ring on their own). By epoch 1 it would read `moved` from its own engine.
+    const { n } = await cluster({}, IDS, 3_600_000);
+    await until('n1 serves reads from its own engine', () => n('n1').ready);
+    const moved = symbolOwnedBy('n1', 'n3');
+    const kept = symbolOwnedBy('n1', 'n2');
+    const owners = RING.placement.owners.map((o, v) => (v === vnodeOf(moved, V) ? ['n2', 'n3'] : o));
+    const ring2: RingDoc = { ...RING, placement: { ...RING.placement, epoch: 2, owners } };
+    await n('n2').applyRing(ring2);
+    await n('n3').applyRing(ring2);
+    await n('n3').write(batchOf(rows(moved, 0, 4))); // to n2 and n3 only
+    expect(await localRows(n('n1'), moved)).toBe(0);
+    // A write of a vnode n1 still owns, routed by epoch 2, reaches n1 ...
+    await n('n2').write(batchOf(rows(kept, 0, 2)));
+    // ... so n1 fetches epoch 2 at once, and a read it serves meanwhile waits for it.
+    expect((await n('n1').readRange({ symbol: moved, start: 0, end: 1e15 })).ts.length).toBe(4);
+    expect(n('n1').view?.epoch).toBe(2);
   });
 
   it('a node fetches a newer ring a peer reports in its ping answer', async () => {

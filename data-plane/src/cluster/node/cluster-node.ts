@@ -93,6 +93,8 @@ export class ClusterNode implements EngineApi {
   private dropping: Promise<void> | null = null;
   /** the newest epoch a peer's write here was routed by (may be above the applied one) */
   private newestRoutedEpoch = 0;
+  /** the fetch of a newer ring that such a write revealed, while it runs */
+  private ringCatchUp: Promise<void> | null = null;
 
   private constructor(
     private readonly o: ClusterNodeOptions,
@@ -238,7 +240,30 @@ export class ClusterNode implements EngineApi {
   async beforeRoutedWrite(epoch: number | undefined): Promise<void> {
     if (epoch === undefined || epoch <= (this.current?.epoch ?? 0)) return;
     this.newestRoutedEpoch = Math.max(this.newestRoutedEpoch, epoch);
+    this.catchUpRing();
     await this.dropping;
+  }
+
+  /**
+   * Fetches the ring a peer's write showed to be newer than ours, in the background (one fetch
+   * at a time): from each member in turn until one has it. Until it is applied this node may
+   * still read vnodes locally that it no longer owns; reads wait for the fetch.
+   */
+  private catchUpRing(): void {
+    if (this.ringCatchUp || this.closed) return;
+    const behind = () => this.newestRoutedEpoch > (this.current?.epoch ?? 0);
+    this.ringCatchUp = (async () => {
+      for (const peer of this.current?.peers() ?? []) {
+        if (!behind()) return;
+        await this.refreshRing(peer.id).catch((err: Error) => this.log('warn', 'fetching a newer ring from a peer failed', { peer: peer.id, error: err.message }));
+      }
+    })().finally(() => (this.ringCatchUp = null));
+  }
+
+  /** Runs `read` once no fetch of a newer ring (revealed by a peer's write) is running. */
+  private afterRingCatchUp<T>(read: () => Promise<T>): Promise<T> {
+    const fetching = this.ringCatchUp;
+    return fetching ? fetching.then(read) : read();
   }
 
   /**
@@ -261,16 +286,18 @@ export class ClusterNode implements EngineApi {
     return kept;
   }
 
+  // Reads wait while a newer ring is being fetched: by the old one this node may still read
+  // vnodes locally that it has handed over (and lack the writes made since).
   readRange(q: RangeQuery): Promise<SeriesData> {
-    return this.reader.readRange(q);
+    return this.afterRingCatchUp(() => this.reader.readRange(q));
   }
 
   candles(q: CandleQuery): Promise<CandleResult> {
-    return this.reader.candles(q);
+    return this.afterRingCatchUp(() => this.reader.candles(q));
   }
 
   latest(symbols: string[]): Promise<(SeriesData | null)[]> {
-    return this.reader.latest(symbols);
+    return this.afterRingCatchUp(() => this.reader.latest(symbols));
   }
 
   symbols(prefix?: string): Promise<string[]> {
