@@ -233,9 +233,10 @@ export class ClusterNode implements EngineApi {
   }
 
   /**
-   * Called before an internal write routed by `epoch` is stored here. A write routed by a ring
-   * newer than the applied one may be for a vnode that ring gives (back) to this node: it waits
-   * for a drop of lost vnodes in progress, and no such drop starts until that ring is applied.
+   * Called before a peer's write routed by ring `epoch` (a routed write's, or a replayed hint's)
+   * is stored here. A ring newer than the applied one may give vnodes (back) to this node: the
+   * write waits for a drop of lost vnodes in progress, no such drop starts until that ring is
+   * applied, and the ring is fetched now.
    */
   async beforeRoutedWrite(epoch: number | undefined): Promise<void> {
     if (epoch === undefined || epoch <= (this.current?.epoch ?? 0)) return;
@@ -246,14 +247,14 @@ export class ClusterNode implements EngineApi {
 
   /**
    * Fetches the ring a peer's write showed to be newer than ours, in the background (one fetch
-   * at a time): from each member in turn until one has it. Until it is applied this node may
-   * still read vnodes locally that it no longer owns; reads wait for the fetch.
+   * at a time): from each healthy member in turn until one has it. Until it is applied this node
+   * may still read vnodes locally that it no longer owns; reads wait for the fetch.
    */
   private catchUpRing(): void {
     if (this.ringCatchUp || this.closed) return;
     const behind = () => this.newestRoutedEpoch > (this.current?.epoch ?? 0);
     this.ringCatchUp = (async () => {
-      for (const peer of this.current?.peers() ?? []) {
+      for (const peer of this.current?.peers().filter((p) => this.health.isUp(p.id)) ?? []) {
         if (!behind()) return;
         await this.refreshRing(peer.id).catch((err: Error) => this.log('warn', 'fetching a newer ring from a peer failed', { peer: peer.id, error: err.message }));
       }

@@ -33,7 +33,7 @@ export class InProcessTransport implements PeerTransport {
     const n = this.target(peer);
     if (this.hold) await this.hold;
     this.fence(n, o.epoch);
-    await n.beforeRoutedWrite(o.epoch);
+    await n.beforeRoutedWrite(o.epoch ?? o.hintEpoch);
     const batch = decodeWalRecord(record);
     const kept = o.hintEpoch === undefined ? batch : n.acceptHint(batch, o.hintEpoch);
     if (kept.rowCount > 0) await n.engine.write(kept);

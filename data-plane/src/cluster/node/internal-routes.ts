@@ -32,9 +32,9 @@ export function registerInternalRoutes(app: Hono<DataEnv>, d: InternalRouteDeps)
 
   app.post('/internal/v1/write', async (c) => {
     const routedBy = epochHeader(c, RING_EPOCH_HEADER);
-    refuseIfStale(d.node, routedBy);
-    await d.node.beforeRoutedWrite(routedBy);
     const hintEpoch = epochHeader(c, HINT_EPOCH_HEADER);
+    refuseIfStale(d.node, routedBy);
+    await d.node.beforeRoutedWrite(routedBy ?? hintEpoch);
     const body = await readBody(c.req.raw, d.maxBodyBytes);
     // The body is this node's WAL record for the rows: logged as received (ingest-task.ts).
     const parsed = await d.parser.parse('wal-record', body, { precision: 'us' });
