@@ -72,6 +72,10 @@ describe('cluster with static membership (2 real nodes, RF 2)', () => {
     const badEpoch = await fetch(`${a.dataUrl}/internal/v1/write`, { method: 'POST', headers: { ...auth, 'X-Ring-Epoch': 'one' }, body: new Uint8Array(8) });
     expect(badEpoch.status).toBe(400);
     expect(await badEpoch.text()).toContain('X-Ring-Epoch');
+    // A vnode this node holds cannot be dropped by hand (with RF 2 over 2 nodes, that is every one).
+    const drop = await call(`${a.dataUrl}/admin/vnodes/3`, { method: 'DELETE' });
+    expect(drop.status, drop.text).toBe(409);
+    expect(drop.text).toContain('vnode 3 is owned by or being copied to this node');
     const ring = await get(`${b.dataUrl}/internal/v1/ring`, auth);
     expect(ring.json.ring.placement.epoch).toBe(1);
     expect(ring.json.ring.members.map((m: { id: string }) => m.id)).toEqual(['s1', 's2']);
@@ -140,5 +144,7 @@ describe('cluster with static membership (2 real nodes, RF 2)', () => {
       if (Date.now() - t0 > 15_000) throw new Error(`f3 still holds ${symbol}, a vnode epoch 2 took from it`);
     }
     expect(await localTs(kept)).toEqual([1700000100e6]);
+    const drop = await call(`${f3.dataUrl}/admin/vnodes/${vnodeOf(symbol, 64)}`, { method: 'DELETE' });
+    expect(drop.status, drop.text).toBe(200); // no longer held: droppable (nothing left to drop)
   });
 });

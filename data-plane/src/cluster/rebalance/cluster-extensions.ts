@@ -52,11 +52,7 @@ export function openRebalance(o: { config: StockTsdbConfig; engine: Engine; node
         jobs,
         requireInternal: o.token.require(),
         requireAdmin: admin,
-        ownsOrReceives: (v) => {
-          const doc = o.node.ringDoc;
-          if (!doc) return false;
-          return doc.placement.owners[v]?.includes(o.node.self) || doc.pending.some((m) => m.vnode === v && m.to === o.node.self);
-        },
+        ownsOrReceives: (v) => o.node.view?.holds(v) ?? false,
       });
       app.post('/admin/leave', admin, async (c) => {
         if (!coordinator) return c.json({ error: { code: 'not_supported', message: 'leave needs Consul membership; with Kubernetes scale the StockTsdbCluster' } }, 400);
