@@ -35,6 +35,8 @@ export interface Config {
   /** performance.worker_threads of the cluster nodes (0 = one per core each) */
   nodeWorkers: number;
   fatRows: number;
+  /** untimed pulls before the copy probe's three timed ones */
+  probeWarmups: number;
   profile: boolean;
   seed: number;
   quick: boolean;
@@ -105,6 +107,8 @@ export interface FatCopy {
   /** the median of the three pulls */
   sec: number;
   runsSec: number[];
+  /** the untimed warm-up pulls before them */
+  warmupSec: number[];
   /** CPU over the three pulls with their polling and drops */
   cpu: CpuSplit;
   /** the paced writes through node-1..3 that ran during the pulls */
@@ -158,7 +162,7 @@ export function renderTables(cfg: Config, res: Results): string {
   const fat = res.fat;
   if (fat) {
     out.push('');
-    out.push(`Single-vnode copy probe (no rebalance steps): ${fmtRate(fat.rows)} rows of one symbol (vnode ${fat.vnode}) (${f2(fat.bytes / fat.rows)} B/row in the stream) pulled ${fat.from} → ${fat.to} with POST /admin/vnodes/${fat.vnode}/pull, 3 times (dropped in between)${fat.writes ? `, while ${fmtRate(fat.writes.rate)} rows/s were written through node-1..3 (${fat.writes.sent} requests, ${fat.writes.failed} failed)` : ''}: ${mib(fat.bytes)} in ${fat.runsSec.map(f2).join(' / ')} s, median **${f2(fat.bytes / 2 ** 20 / fat.sec)} MiB/s** = ${fmtRate(fat.rowsCopied / fat.sec)} rows/s (job start → verified finish, as the job reports it). Over the ${f1(fat.cpu.wallSec)} s of the three pulls (with polling and drops) the source used ${f2(fat.cpu.perProcess.source / fat.cpu.wallSec)} cores, the receiver ${f2(fat.cpu.perProcess.receiver / fat.cpu.wallSec)}, the machine ${f2(fat.cpu.machine / fat.cpu.wallSec)}.`);
+    out.push(`Single-vnode copy probe (no rebalance steps): ${fmtRate(fat.rows)} rows of one symbol (vnode ${fat.vnode}) (${f2(fat.bytes / fat.rows)} B/row in the stream) pulled ${fat.from} → ${fat.to} with POST /admin/vnodes/${fat.vnode}/pull, 3 times (dropped in between) after ${fat.warmupSec.length} untimed warm-up pulls (${fat.warmupSec.map(f2).join(' / ') || 'none'} s)${fat.writes ? `, while ${fmtRate(fat.writes.rate)} rows/s were written through node-1..3 (${fat.writes.sent} requests, ${fat.writes.failed} failed)` : ''}: ${mib(fat.bytes)} in ${fat.runsSec.map(f2).join(' / ')} s, median **${f2(fat.bytes / 2 ** 20 / fat.sec)} MiB/s** = ${fmtRate(fat.rowsCopied / fat.sec)} rows/s (job start → verified finish, as the job reports it). Over the ${f1(fat.cpu.wallSec)} s of the three pulls (with polling and drops) the source used ${f2(fat.cpu.perProcess.source / fat.cpu.wallSec)} cores, the receiver ${f2(fat.cpu.perProcess.receiver / fat.cpu.wallSec)}, the machine ${f2(fat.cpu.machine / fat.cpu.wallSec)}.`);
   }
   out.push('');
   out.push(cpuTable(res));
