@@ -7,7 +7,7 @@
  * store, peer health, and whether this node has caught up since it started. Single JS thread;
  * ring changes are serialized through `ringLock`.
  */
-import type { CandleQuery, CandleResult, EngineApi, EngineStats, RangeQuery } from '../../engine-api.ts';
+import type { CandleQuery, CandleResult, EngineApi, EngineStats, PreparedWrite, RangeQuery } from '../../engine-api.ts';
 import { ConflictError, ValidationError } from '../../errors.ts';
 import type { SeriesData, WriteBatch } from '../../model.ts';
 import type { KvStore } from '../../storage/kv-store.ts';
@@ -285,6 +285,17 @@ export class ClusterNode implements EngineApi {
       this.log('warn', 'hint rows declined: their vnodes moved away from this node after the write', { rows: declined, kept: kept.rowCount, hint_epoch: hintEpoch, epoch: view.epoch });
     }
     return kept;
+  }
+
+  /**
+   * Stores a peer's write in the local engine (POST /internal/v1/write): all of it, or, for a
+   * hint replay (`hintEpoch`), what acceptHint keeps. A cut-down hint is logged to the WAL as the
+   * rows it keeps, so the prepared WAL value of the whole record is not used for it.
+   */
+  async storePeerWrite(parsed: { batch: WriteBatch; prepared?: PreparedWrite }, hintEpoch: number | undefined): Promise<void> {
+    const batch = hintEpoch === undefined ? parsed.batch : this.acceptHint(parsed.batch, hintEpoch);
+    if (batch === parsed.batch) await this.o.engine.write(batch, parsed.prepared);
+    else if (batch.rowCount > 0) await this.o.engine.write(batch);
   }
 
   // Reads wait while a newer ring is being fetched: by the old one this node may still read

@@ -34,9 +34,7 @@ export class InProcessTransport implements PeerTransport {
     if (this.hold) await this.hold;
     this.fence(n, o.epoch);
     await n.beforeRoutedWrite(o.epoch ?? o.hintEpoch);
-    const batch = decodeWalRecord(record);
-    const kept = o.hintEpoch === undefined ? batch : n.acceptHint(batch, o.hintEpoch);
-    if (kept.rowCount > 0) await n.engine.write(kept);
+    await n.storePeerWrite({ batch: decodeWalRecord(record) }, o.hintEpoch);
     this.writes.set(peer.id, (this.writes.get(peer.id) ?? 0) + 1);
   }
 

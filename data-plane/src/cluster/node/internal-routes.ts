@@ -37,11 +37,7 @@ export function registerInternalRoutes(app: Hono<DataEnv>, d: InternalRouteDeps)
     await d.node.beforeRoutedWrite(routedBy ?? hintEpoch);
     const body = await readBody(c.req.raw, d.maxBodyBytes);
     // The body is this node's WAL record for the rows: logged as received (ingest-task.ts).
-    const parsed = await d.parser.parse('wal-record', body, { precision: 'us' });
-    const batch = hintEpoch === undefined ? parsed.batch : d.node.acceptHint(parsed.batch, hintEpoch);
-    // A hint cut down to the vnodes still held here is logged as the rows it keeps.
-    if (batch === parsed.batch) await engine().write(batch, parsed.prepared);
-    else if (batch.rowCount > 0) await engine().write(batch);
+    await d.node.storePeerWrite(await d.parser.parse('wal-record', body, { precision: 'us' }), hintEpoch);
     return c.body(null, 204);
   });
 
