@@ -211,8 +211,14 @@ export class PodRunner {
       const { ok, detail } = await probe(`http://${run.ip}:9090/health`);
       if (!ok && run.ready) run.output += `\n[runner] readiness probe failed: ${detail}\n`;
       if (ok !== run.ready) {
-        run.ready = ok;
-        await this.reportStatus(name, run, ok).catch(() => {});
+        // `ready` follows only a report that landed: a failed one is retried by the next check
+        // (setting it first once left a hung pod reported Ready for good after one failed PATCH).
+        try {
+          await this.reportStatus(name, run, ok);
+          run.ready = ok;
+        } catch (err) {
+          run.output += `\n[runner] reporting Ready=${ok} failed (retried next check): ${String(err)}\n`;
+        }
       }
     }
   }

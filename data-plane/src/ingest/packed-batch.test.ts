@@ -4,7 +4,8 @@ import { decodeWalRecord, encodeWalRecord, encodeWalRecordPacked } from '../enco
 import type { WriteBatch } from '../model.ts';
 import { SeriesHead } from '../storage/series-head.ts';
 import { SeriesState } from '../storage/series-state.ts';
-import { packBatch, PackedWriteBatch, unpackBatch } from './packed-batch.ts';
+import { FieldListInterner } from '../storage/field-list-interner.ts';
+import { packBatch, PackedWriteBatch, unpackBatch, type PackedBatch } from './packed-batch.ts';
 import { plain } from './test-support.ts';
 import { WriteBatchBuilder } from './write-batch-builder.ts';
 
@@ -106,43 +107,62 @@ describe('PackedBatch', () => {
   });
 
   it('SeriesHead.appendPacked and SeriesState.notePackedFields match append/noteFields', () => {
-    fc.assert(
-      fc.property(fc.array(fc.array(rowArb, { maxLength: 30 }), { maxLength: 5 }), (requests) => {
-        const viaRows = new Map<string, { head: SeriesHead; state: SeriesState }>();
-        const viaPacked = new Map<string, { head: SeriesHead; state: SeriesState }>();
-        const at = (m: typeof viaRows, symbol: string) => {
-          let e = m.get(symbol);
-          if (!e) m.set(symbol, (e = { head: new SeriesHead(), state: new SeriesState(symbol, 0) }));
-          return e;
-        };
-        requests.forEach((rows, seq) => {
-          // Integral values too, so the int → float promotion is exercised.
-          const rounded = rows.map((r) => ({ ...r, values: r.values.map(([f, v]) => [f, seq % 2 ? v : Math.round(v)] as [number, number]) }));
-          for (const s of builderOf(rounded).build().series) {
-            const e = at(viaRows, s.symbol);
-            e.head.append(s, seq + 1, 0);
-            e.state.noteFields(s);
-          }
-          const p = builderOf(rounded).buildPacked();
-          p.symbols.forEach((symbol, s) => {
-            if (p.starts[s] === p.starts[s + 1]) return;
-            const e = at(viaPacked, symbol);
-            e.head.appendPacked(p, s, seq + 1, 0);
-            e.state.notePackedFields(p, s);
-          });
-        });
-        expect([...viaPacked.keys()].sort()).toEqual([...viaRows.keys()].sort());
-        for (const [symbol, a] of viaRows) {
-          const b = viaPacked.get(symbol)!;
-          const ra = a.head.raw();
-          const rb = b.head.raw();
-          expect(rb.fields).toEqual(ra.fields);
-          expect(Array.from(rb.ts)).toEqual(Array.from(ra.ts));
-          ra.values.forEach((v, i) => expect(Array.from(rb.values[i])).toEqual(Array.from(v)));
-          expect(b.head.minSeq).toBe(a.head.minSeq);
-          expect([...b.state.fieldTypes]).toEqual([...a.state.fieldTypes]);
-        }
-      }),
-    );
+    fc.assert(fc.property(fc.array(fc.array(rowArb, { maxLength: 30 }), { maxLength: 5 }), expectPackedAppliesLikeRows));
+  });
+
+  it('... also for a stream whose batches share one interned field list (the identity fast paths)', () => {
+    // Every request starts with a row that has all fields in FIELDS order, so every batch has
+    // the same field list; the other rows leave fields out, so series still lack some.
+    const streamRequest = fc
+      .tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 1e9 }), fc.array(rowArb, { maxLength: 30 }))
+      .map(([series, ts, rows]) => [{ series, ts, values: FIELDS.map((_, f) => [f, f + 0.5] as [number, number]) }, ...rows]);
+    fc.assert(fc.property(fc.array(streamRequest, { minLength: 2, maxLength: 8 }), expectPackedAppliesLikeRows));
   });
 });
+
+/** Applies the requests row by row, packed, and packed with interned field lists: same heads and types. */
+function expectPackedAppliesLikeRows(requests: Row[][]): void {
+  type Entry = { head: SeriesHead; state: SeriesState };
+  const viaRows = new Map<string, Entry>();
+  const viaPacked = new Map<string, Entry>();
+  const viaInterned = new Map<string, Entry>();
+  const interner = new FieldListInterner();
+  const at = (m: Map<string, Entry>, symbol: string) => {
+    let e = m.get(symbol);
+    if (!e) m.set(symbol, (e = { head: new SeriesHead(), state: new SeriesState(symbol, 0) }));
+    return e;
+  };
+  const applyPacked = (m: Map<string, Entry>, p: PackedBatch, seq: number) =>
+    p.symbols.forEach((symbol, s) => {
+      if (p.starts[s] === p.starts[s + 1]) return;
+      const e = at(m, symbol);
+      e.head.appendPacked(p, s, seq, 0);
+      e.state.notePackedFields(p, s);
+    });
+  requests.forEach((rows, seq) => {
+    // Integral values too, so the int → float promotion is exercised.
+    const rounded = rows.map((r) => ({ ...r, values: r.values.map(([f, v]) => [f, seq % 2 ? v : Math.round(v)] as [number, number]) }));
+    for (const s of builderOf(rounded).build().series) {
+      const e = at(viaRows, s.symbol);
+      e.head.append(s, seq + 1, 0);
+      e.state.noteFields(s);
+    }
+    applyPacked(viaPacked, builderOf(rounded).buildPacked(), seq + 1);
+    const p = builderOf(rounded).buildPacked();
+    p.fieldNames = interner.intern(p.fieldNames) as string[];
+    applyPacked(viaInterned, p, seq + 1);
+  });
+  for (const packed of [viaPacked, viaInterned]) {
+    expect([...packed.keys()].sort()).toEqual([...viaRows.keys()].sort());
+    for (const [symbol, a] of viaRows) {
+      const b = packed.get(symbol)!;
+      const ra = a.head.raw();
+      const rb = b.head.raw();
+      expect(rb.fields).toEqual(ra.fields);
+      expect(Array.from(rb.ts)).toEqual(Array.from(ra.ts));
+      ra.values.forEach((v, i) => expect(Array.from(rb.values[i])).toEqual(Array.from(v)));
+      expect(b.head.minSeq).toBe(a.head.minSeq);
+      expect([...b.state.fieldTypes]).toEqual([...a.state.fieldTypes]);
+    }
+  }
+}

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina, valueSymbol } from 'piscina';
 import { CorruptionError, OverloadError, ValidationError } from '../errors.ts';
 import type { CodecTask } from './codec-tasks.ts';
+import { BackgroundGate } from './background-gate.ts';
 
 /** Runs codec tasks (encode, decode, merge, aggregate) off the request thread. */
 export interface CodecPool {
@@ -29,9 +30,12 @@ export function codecWorkerFile(): string {
 /** The real pool: Piscina worker threads. */
 export class PiscinaCodecPool implements CodecPool {
   private readonly pool: Piscina;
+  /** seal tasks (sealing, import merges) go through it: a worker stays free for requests */
+  private readonly background: BackgroundGate;
 
   constructor(opts: { threads: number; maxQueue: number }) {
     const threads = opts.threads > 0 ? opts.threads : usableCores();
+    this.background = new BackgroundGate(threads);
     this.pool = new Piscina({
       filename: codecWorkerFile(),
       minThreads: threads,
@@ -43,10 +47,16 @@ export class PiscinaCodecPool implements CodecPool {
   }
 
   get queueDepth(): number {
-    return this.pool.queueSize;
+    return this.pool.queueSize + this.background.queued;
   }
 
   async run<T>(task: CodecTask): Promise<T> {
+    if (task.kind === 'seal') return this.background.run(() => this.submit<T>(task));
+    this.background.noteForeground();
+    return this.submit<T>(task);
+  }
+
+  private async submit<T>(task: CodecTask): Promise<T> {
     try {
       return rethrowFailure(await this.pool.run(task, { transferList: transferablesOf(task) })) as T;
     } catch (err) {

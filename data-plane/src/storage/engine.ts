@@ -21,6 +21,7 @@ import { validateBatch } from './validate-batch.ts';
 import { migrateSegmentKeysFrom1 } from './format-migration.ts';
 import { DirectoryBudget } from './segment-directory.ts';
 import { PackedWriteBatch, type PackedBatch } from '../ingest/packed-batch.ts';
+import { FieldListInterner } from './field-list-interner.ts';
 
 /** Storage format this build writes; format 1 directories are migrated at open (format-migration.ts). */
 const FORMAT_VERSION = '2';
@@ -54,6 +55,8 @@ export class Engine implements EngineApi {
   private readonly sealer: Sealer;
   /** vnode → last WAL sequence number whose rows for it were dropped (handoff moved it away) */
   private readonly droppedAt = new Map<number, number>();
+  /** one shared array per distinct batch field list (compared by identity when applying) */
+  private readonly fieldLists = new FieldListInterner();
   /** Per-vnode export/import/digest/drop for the cluster layer. */
   readonly vnodes: VnodeStore;
   /** Bounds the memory of every series' segment directory together. */
@@ -256,6 +259,7 @@ export class Engine implements EngineApi {
   /** apply() for a batch the ingest workers parsed: copies straight from the packed rows. */
   private applyPacked(p: PackedBatch, only: Int32Array | null, seq: number): void {
     const now = Date.now();
+    p.fieldNames = this.fieldLists.intern(p.fieldNames) as string[]; // same names, shared array
     const count = only ? only.length : p.symbols.length;
     for (let k = 0; k < count; k++) {
       const s = only ? only[k] : k;

@@ -158,7 +158,11 @@ export class Sealer {
       // A series that filled its head will likely fill the next one too: start it at the size
       // it will reach (growing from a small capacity copies every column several times per seal).
       const full = head.length >= this.opts.maxRows;
-      s.head = new SeriesHead(full ? Math.ceil(this.opts.maxRows * SEAL_SLACK) : Math.min(head.ts.length, NEXT_HEAD_MAX_CAPACITY), this.opts.maxRows);
+      s.head = new SeriesHead(
+        full ? Math.ceil(this.opts.maxRows * SEAL_SLACK) : Math.min(head.capacity, NEXT_HEAD_MAX_CAPACITY),
+        this.opts.maxRows,
+        head.fields.length,
+      );
       this.host.adjustHeadBytes(-head.bytes);
       return snap;
     });

@@ -11,7 +11,7 @@ describe('SeriesHead growth', () => {
     const h = new SeriesHead(undefined, 4096);
     for (let t = 0; t < 4600; t += 10) appendRows(h, t, 10);
     expect(h.length).toBe(4600);
-    expect(h.ts.length).toBe(Math.ceil(4096 * SEAL_SLACK)); // not 8192
+    expect(h.capacity).toBe(Math.ceil(4096 * SEAL_SLACK)); // not 8192
     const s = h.sorted();
     expect(s.ts.length).toBe(4600);
     expect(s.ts[4599]).toBe(4599);
@@ -22,22 +22,22 @@ describe('SeriesHead growth', () => {
     const h = new SeriesHead(undefined, 100);
     let reallocations = 0;
     for (let t = 0; t < 1000; t += 10) {
-      const before = h.ts;
+      const before = h.capacity;
       appendRows(h, t, 10);
-      if (h.ts !== before) reallocations++;
+      if (h.capacity !== before) reallocations++;
     }
     expect(h.length).toBe(1000);
-    expect(h.ts.length).toBeGreaterThanOrEqual(1000);
+    expect(h.capacity).toBeGreaterThanOrEqual(1000);
     expect(reallocations).toBeLessThanOrEqual(5); // geometric, not 10 rows at a time
     const big = new SeriesHead(undefined, 100);
     appendRows(big, 0, 5000);
-    expect(big.ts.length).toBeGreaterThanOrEqual(5000);
+    expect(big.capacity).toBeGreaterThanOrEqual(5000);
     expect(Array.from(big.sorted().ts.subarray(4998))).toEqual([4998, 4999]);
   });
 
   it('grows by doubling when the seal length is unknown', () => {
     const h = new SeriesHead();
     for (let t = 0; t < 4100; t += 10) appendRows(h, t, 10);
-    expect(h.ts.length).toBe(8192);
+    expect(h.capacity).toBe(8192);
   });
 });

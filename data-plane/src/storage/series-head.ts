@@ -14,28 +14,46 @@ export const SEAL_SLACK = 1.25;
  * Single writer: the engine's ordered-apply step. Readers take `sorted()`, which is computed
  * lazily and cached until the next append. `minSeq` is the oldest WAL record whose rows are
  * still only here; the WAL cannot be truncated past it.
+ *
+ * Layout: ONE shared buffer per head, column-major: `ts` in [0, capacity), field column f in
+ * [(f + 1) × capacity, (f + 2) × capacity). A time-major request touches ~1000 heads for ~10 rows
+ * each, so applying it is bound by cache misses on per-head objects: one buffer (instead of a
+ * typed array per column) and field names compared by identity (interned by the engine) cut
+ * the objects each append touches from ~15 to ~4.
  */
 export class SeriesHead {
-  ts: Float64Array;
   fields: string[] = [];
-  columns: Float64Array[] = [];
   length = 0;
   minSeq = Infinity;
   lastWriteMs = 0;
+  private buf: Float64Array;
+  private cap: number;
+  /** field columns the buffer has room for (≥ fields.length) */
+  private slots: number;
+  /** a batch field-name array (interned, engine.ts) equal to `fields`, element by element */
+  private sameFieldsAs: readonly string[] | null = null;
   private sortedCache: SortedRows | null = null;
 
   /**
    * `capacity`: rows to make room for up front (default the minimum). `sealAt`: the length at
    * which the sealer takes the head (0 = unknown); growth past it stops at SEAL_SLACK × sealAt
    * instead of doubling, since only the appends that land before the seal runs need room.
+   * `fieldSlots`: field columns to make room for up front (the previous head's count).
    */
-  constructor(capacity = INITIAL_CAPACITY, private readonly sealAt = 0) {
-    this.ts = newColumn(Math.max(INITIAL_CAPACITY, capacity));
+  constructor(capacity = INITIAL_CAPACITY, private readonly sealAt = 0, fieldSlots = 0) {
+    this.cap = Math.max(INITIAL_CAPACITY, capacity);
+    this.slots = fieldSlots;
+    this.buf = newBuffer(this.cap * (1 + this.slots));
   }
 
-  /** Bytes held (capacity of every column), for the memory bound. */
+  /** Rows the head has room for before it reallocates. */
+  get capacity(): number {
+    return this.cap;
+  }
+
+  /** Bytes held (the whole buffer), for the memory bound. */
   get bytes(): number {
-    return this.ts.length * 8 * (1 + this.columns.length);
+    return this.buf.length * 8;
   }
 
   /** Appends rows that came in WAL record `seq`. */
@@ -44,7 +62,7 @@ export class SeriesHead {
     if (n === 0) return;
     const at = this.length;
     this.ensureCapacity(at + n);
-    copyFrom(this.ts, at, rows.ts, 0, n);
+    copyFrom(this.buf, at, rows.ts, 0, n);
     // Batches mostly repeat the head's field order, so field k is tried at index k first.
     let k = 0;
     let inOrder = true;
@@ -52,19 +70,16 @@ export class SeriesHead {
       let f = k < this.fields.length && this.fields[k] === name ? k : this.fields.indexOf(name);
       if (f < 0) f = this.addField(name);
       if (f !== k) inOrder = false;
-      copyFrom(this.columns[f], at, col, 0, n);
+      copyFrom(this.buf, (f + 1) * this.cap + at, col, 0, n);
       k++;
     }
     // Fields this batch lacks are absent (NaN) in its rows.
     if (!inOrder || k !== this.fields.length) {
       for (let f = 0; f < this.fields.length; f++) {
-        if (!rows.columns.has(this.fields[f])) this.columns[f].fill(NaN, at, at + n);
+        if (!rows.columns.has(this.fields[f])) this.fillAbsent(f, at, n);
       }
     }
-    this.length = at + n;
-    if (seq < this.minSeq) this.minSeq = seq;
-    this.lastWriteMs = nowMs;
-    this.sortedCache = null;
+    this.noteAppend(at + n, seq, nowMs);
   }
 
   /** Appends the rows of series `s` of a packed batch (as append(), without building views). */
@@ -76,70 +91,113 @@ export class SeriesHead {
     this.ensureCapacity(at + n);
     const data = p.data;
     const rows = p.rowCount;
-    copyFrom(this.ts, at, data, a, n);
-    const nFields = p.fieldNames.length;
+    const names = p.fieldNames;
+    const nFields = names.length;
     const flags = s * nFields;
+    copyFrom(this.buf, at, data, a, n);
+    if (names === this.sameFieldsAs) {
+      // The usual case: the head's fields are this batch's, in its order (no name compared).
+      const cap = this.cap;
+      for (let k = 0; k < nFields; k++) {
+        if (p.present[flags + k]) copyFrom(this.buf, (k + 1) * cap + at, data, (k + 1) * rows + a, n);
+        else this.fillAbsent(k, at, n);
+      }
+      this.noteAppend(at + n, seq, nowMs);
+      return;
+    }
     let written = 0;
+    let inOrder = true;
     for (let k = 0; k < nFields; k++) {
-      if (!p.present[flags + k]) continue;
-      const name = p.fieldNames[k];
+      if (!p.present[flags + k]) {
+        inOrder = false;
+        continue;
+      }
+      const name = names[k];
       let f = k < this.fields.length && this.fields[k] === name ? k : this.fields.indexOf(name);
       if (f < 0) f = this.addField(name);
-      copyFrom(this.columns[f], at, data, (k + 1) * rows + a, n);
+      if (f !== k) inOrder = false;
+      copyFrom(this.buf, (f + 1) * this.cap + at, data, (k + 1) * rows + a, n);
       written++;
     }
     // Fields these rows lack are absent (NaN).
     if (written !== this.fields.length) {
       for (let f = 0; f < this.fields.length; f++) {
-        const k = p.fieldNames.indexOf(this.fields[f]);
-        if (k < 0 || !p.present[flags + k]) this.columns[f].fill(NaN, at, at + n);
+        const k = names.indexOf(this.fields[f]);
+        if (k < 0 || !p.present[flags + k]) this.fillAbsent(f, at, n);
       }
     }
-    this.length = at + n;
+    // Remember a batch field list that matches: the next batches of a stream repeat it.
+    if (inOrder && written === nFields && nFields === this.fields.length) this.sameFieldsAs = names;
+    this.noteAppend(at + n, seq, nowMs);
+  }
+
+  /** Sorted, de-duplicated (last write wins) view of the head. */
+  sorted(): SortedRows {
+    if (!this.sortedCache) {
+      const { ts, values } = this.raw();
+      this.sortedCache = sortDedupe(ts, this.fields, values, this.length);
+    }
+    return this.sortedCache;
+  }
+
+  /**
+   * The raw rows (unsorted, may repeat timestamps) as views of this head's buffer: only for a
+   * head that has been swapped out for sealing and is never appended to again.
+   */
+  raw(): { ts: Float64Array; fields: string[]; values: Float64Array[] } {
+    const n = this.length;
+    const cap = this.cap;
+    return {
+      ts: this.buf.subarray(0, n),
+      fields: this.fields.slice(),
+      values: this.fields.map((_, f) => this.buf.subarray((f + 1) * cap, (f + 1) * cap + n)),
+    };
+  }
+
+  private noteAppend(length: number, seq: number, nowMs: number): void {
+    this.length = length;
     if (seq < this.minSeq) this.minSeq = seq;
     this.lastWriteMs = nowMs;
     this.sortedCache = null;
   }
 
-  /** Sorted, de-duplicated (last write wins) view of the head. */
-  sorted(): SortedRows {
-    if (!this.sortedCache) this.sortedCache = sortDedupe(this.ts, this.fields, this.columns, this.length);
-    return this.sortedCache;
-  }
-
-  /**
-   * The raw rows (unsorted, may repeat timestamps) as views of this head's buffers: only for a
-   * head that has been swapped out for sealing and is never appended to again.
-   */
-  raw(): { ts: Float64Array; fields: string[]; values: Float64Array[] } {
-    return {
-      ts: this.ts.subarray(0, this.length),
-      fields: this.fields.slice(),
-      values: this.columns.map((c) => c.subarray(0, this.length)),
-    };
+  private fillAbsent(f: number, at: number, n: number): void {
+    const from = (f + 1) * this.cap + at;
+    this.buf.fill(NaN, from, from + n);
   }
 
   private addField(name: string): number {
-    const col = newColumn(this.ts.length);
-    col.fill(NaN, 0, this.length);
+    const f = this.fields.length;
+    // Whole columns move: the append adding this field may have written rows past `length`.
+    if (f >= this.slots) this.relayout(this.cap, Math.max(4, this.slots * 2), this.cap);
+    this.fillAbsent(f, 0, this.length);
     this.fields.push(name);
-    this.columns.push(col);
-    return this.fields.length - 1;
+    this.sameFieldsAs = null;
+    return f;
   }
 
   private ensureCapacity(need: number): void {
-    if (need <= this.ts.length) return;
+    if (need <= this.cap) return;
     // ×4 while small (a bulk load grows every head from the minimum: fewer reallocations and
     // copies per seal), ×2 past FAST_GROWTH_BELOW rows (bounded over-allocation of big heads).
-    let cap = this.ts.length;
+    let cap = this.cap;
     while (cap < need) cap *= cap < FAST_GROWTH_BELOW ? 4 : 2;
     // Measured: doubling a full head (4096 → 8192 rows) for the few appends before its seal was
     // half of the head's allocations and copies, and growth was a fifth of the request thread.
     // Past that room (a late seal, a big batch) growth is geometric again.
     const slackCap = Math.ceil(this.sealAt * SEAL_SLACK);
     if (this.sealAt > 0 && cap >= this.sealAt && need <= slackCap) cap = slackCap;
-    this.ts = grow(this.ts, cap, this.length);
-    this.columns = this.columns.map((c) => grow(c, cap, this.length));
+    this.relayout(cap, this.slots, this.length);
+  }
+
+  /** Moves the first `rows` rows into a new buffer of `cap` rows × (1 + `slots`) columns. */
+  private relayout(cap: number, slots: number, rows: number): void {
+    const next = newBuffer(cap * (1 + slots));
+    const n = Math.min(rows, cap);
+    for (let c = 0; c <= this.fields.length; c++) next.set(this.buf.subarray(c * this.cap, c * this.cap + n), c * cap);
+    this.buf = next;
+    this.cap = cap;
+    this.slots = slots;
   }
 }
 
@@ -156,17 +214,11 @@ function copyFrom(dst: Float64Array, at: number, src: Float64Array, from: number
 }
 
 /**
- * A head column. Shared memory, so that sealing hands a swapped-out head's rows to a codec
+ * A head buffer. Shared memory, so that sealing hands a swapped-out head's rows to a codec
  * worker without copying them (the worker only reads them; the head is never appended to
  * again, and stays readable here until its segments are committed). Profiled, the copy that
  * sealing made instead was a tenth of the request thread's time during bulk ingest.
  */
-function newColumn(capacity: number): Float64Array {
-  return new Float64Array(new SharedArrayBuffer(capacity * 8));
-}
-
-function grow(a: Float64Array, cap: number, used: number): Float64Array {
-  const b = newColumn(cap);
-  b.set(a.subarray(0, used));
-  return b;
+function newBuffer(values: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(values * 8));
 }

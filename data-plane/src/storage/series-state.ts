@@ -49,6 +49,7 @@ export class SeriesState {
 
   /** Records new fields and integer→float promotions seen in `rows`. */
   noteFields(rows: SeriesRows): void {
+    this.masksFor = null;
     for (const [name, col] of rows.columns) {
       const known = this.fieldTypes.get(name);
       if (known === 'float') continue;
@@ -60,22 +61,56 @@ export class SeriesState {
     }
   }
 
-  /** noteFields for the rows of series `s` of a packed batch. */
+  /**
+   * noteFields for the rows of series `s` of a packed batch. The field types known for the
+   * batch's field list are kept as bit masks beside it (the engine interns field lists, so a
+   * stream's batches share one): a float field costs no lookup, an int field only the check of
+   * its new values.
+   */
   notePackedFields(p: PackedBatch, s: number): void {
-    const nFields = p.fieldNames.length;
+    const names = p.fieldNames;
+    const nFields = names.length;
+    if (names !== this.masksFor) this.loadMasks(names);
+    const masked = this.masksFor === names;
     const a = p.starts[s];
     const b = p.starts[s + 1];
     for (let k = 0; k < nFields; k++) {
       if (!p.present[s * nFields + k]) continue;
-      const name = p.fieldNames[k];
+      if (masked && (this.floatMask >>> k) & 1) continue;
+      const off = (k + 1) * p.rowCount;
+      const integral = allIntegralIn(p.data, off + a, off + b);
+      if (masked && integral && (this.intMask >>> k) & 1) continue;
+      const name = names[k];
       const known = this.fieldTypes.get(name);
       if (known === 'float') continue;
-      const off = (k + 1) * p.rowCount;
-      const type: FieldType = allIntegralIn(p.data, off + a, off + b) ? 'int' : 'float';
+      const type: FieldType = integral ? 'int' : 'float';
       if (known !== type) {
-        this.fieldTypes.set(name, known === undefined ? type : 'float');
+        const now = known === undefined ? type : 'float';
+        this.fieldTypes.set(name, now);
         this.metaDirty = true;
+        if (masked) {
+          if (now === 'float') (this.floatMask |= 1 << k), (this.intMask &= ~(1 << k));
+          else this.intMask |= 1 << k;
+        }
       }
+    }
+  }
+
+  /** Field lists longer than this are checked by name (the masks are 31-bit). */
+  private static readonly MASK_FIELDS = 31;
+  private masksFor: readonly string[] | null = null;
+  private floatMask = 0;
+  private intMask = 0;
+
+  private loadMasks(names: readonly string[]): void {
+    this.floatMask = 0;
+    this.intMask = 0;
+    this.masksFor = names.length <= SeriesState.MASK_FIELDS ? names : null;
+    if (!this.masksFor) return;
+    for (let k = 0; k < names.length; k++) {
+      const t = this.fieldTypes.get(names[k]);
+      if (t === 'float') this.floatMask |= 1 << k;
+      else if (t === 'int') this.intMask |= 1 << k;
     }
   }
 
@@ -96,6 +131,7 @@ export class SeriesState {
 
   /** Restores field types from a meta record. */
   loadMeta(json: string): void {
+    this.masksFor = null;
     const meta = JSON.parse(json) as { fields: [string, FieldType][] };
     for (const [name, type] of meta.fields) this.fieldTypes.set(name, type);
   }
