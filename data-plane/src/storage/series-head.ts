@@ -3,8 +3,9 @@ import type { SeriesRows } from '../model.ts';
 import { sortDedupe, type SortedRows } from './sorted-rows.ts';
 
 const INITIAL_CAPACITY = 64;
-/** Head capacity (rows) below which it grows ×4 instead of ×2. */
-const FAST_GROWTH_BELOW = 1024;
+/** Head capacity (rows) below which it grows ×4 instead of ×2 (a head filling towards a 4096-row
+ *  seal goes 64 → 256 → 1024 → its slack size: three moves, not four). */
+const FAST_GROWTH_BELOW = 2048;
 /** Room past `sealAt` for the appends that arrive before the seal runs (× sealAt). */
 export const SEAL_SLACK = 1.25;
 
@@ -94,8 +95,10 @@ export class SeriesHead {
     const names = p.fieldNames;
     const nFields = names.length;
     const flags = s * nFields;
+    const sameFields = names === this.sameFieldsAs;
+    if (!sameFields) this.reserveSlots(names); // before any copy: a move keeps `length` rows only
     copyFrom(this.buf, at, data, a, n);
-    if (names === this.sameFieldsAs) {
+    if (sameFields) {
       // The usual case: the head's fields are this batch's, in its order (no name compared).
       const cap = this.cap;
       for (let k = 0; k < nFields; k++) {
@@ -166,6 +169,15 @@ export class SeriesHead {
     this.buf.fill(NaN, from, from + n);
   }
 
+  /** Makes room for the fields of `names` the head lacks, in one move (a new series gets
+   *  exactly its batch's columns instead of growing 4 → 8 slots for 5 OHLCV fields). */
+  private reserveSlots(names: readonly string[]): void {
+    if (this.fields.length + names.length <= this.slots) return;
+    let missing = 0;
+    for (const name of names) if (!this.fields.includes(name)) missing++;
+    if (this.fields.length + missing > this.slots) this.relayout(this.cap, this.fields.length + missing, this.length);
+  }
+
   private addField(name: string): number {
     const f = this.fields.length;
     // Whole columns move: the append adding this field may have written rows past `length`.
@@ -179,7 +191,7 @@ export class SeriesHead {
   private ensureCapacity(need: number): void {
     if (need <= this.cap) return;
     // ×4 while small (a bulk load grows every head from the minimum: fewer reallocations and
-    // copies per seal), ×2 past FAST_GROWTH_BELOW rows (bounded over-allocation of big heads).
+    // copies per seal), ×2 from FAST_GROWTH_BELOW rows on (bounded over-allocation of big heads).
     let cap = this.cap;
     while (cap < need) cap *= cap < FAST_GROWTH_BELOW ? 4 : 2;
     // Measured: doubling a full head (4096 → 8192 rows) for the few appends before its seal was
