@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { hash32 } from './checksum.ts';
 import { SPECIAL_VALUES } from './testing/arbitraries.ts';
 import { firstDifference, fromHex, toHex } from './testing/float-bits.ts';
-import { decodeWalRecord, encodeWalRecord, WAL_HEADER_SIZE } from './wal-record.ts';
+import { decodeWalRecord, decodeWalRecordPacked, encodeWalRecord, WAL_HEADER_SIZE } from './wal-record.ts';
+import { packBatch } from '../ingest/packed-batch.ts';
+import { validateBatch } from '../storage/validate-batch.ts';
 import { CorruptionError } from '../errors.ts';
 import type { SeriesRows, WriteBatch } from '../model.ts';
 
@@ -129,5 +131,85 @@ describe('encodeWalRecord() / decodeWalRecord()', () => {
     const s = GOLDEN.series[0];
     expect(() => encodeWalRecord({ ...GOLDEN, rowCount: 7 })).toThrow(/BUG/);
     expect(() => encodeWalRecord({ rowCount: 2, series: [{ ...s, columns: new Map([['price', Float64Array.of(1)]]) }] })).toThrow(/BUG/);
+  });
+});
+
+/** What decodeWalRecordPacked stands for: decode, validate, pack; its result or its error. */
+function outcome(run: () => { packed: ReturnType<typeof packBatch>['packed']; orderKept: boolean }) {
+  try {
+    const { packed, orderKept } = run();
+    // NaN marks an absent value: compare values with every NaN made the same.
+    const data = Array.from(packed.data, (v) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v));
+    return { ok: { ...packed, data, starts: Array.from(packed.starts), present: Array.from(packed.present), orderKept } };
+  } catch (e) {
+    return { error: `${(e as Error).constructor.name}: ${(e as Error).message}` };
+  }
+}
+
+const viaWriteBatch = (bytes: Uint8Array) => () => {
+  const b = decodeWalRecord(bytes, 'wal/7');
+  validateBatch(b);
+  return packBatch(b);
+};
+
+describe('decodeWalRecordPacked()', () => {
+  it('gives exactly packBatch(decodeWalRecord()) after validateBatch: the same rows, or the same error', () => {
+    fc.assert(
+      fc.property(batch, (b) => {
+        const rec = encodeWalRecord(b);
+        expect(outcome(() => decodeWalRecordPacked(rec, 'wal/7'))).toEqual(outcome(viaWriteBatch(rec)));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('... for valid market rows too (the path of peers writes)', () => {
+    const valid = fc
+      .array(
+        fc.record({
+          symbol: fc.constantFrom('stock.SH.600519', 'stock.SZ.000001', 'AAPL'),
+          rows: fc.nat(40),
+          names: fc.shuffledSubarray(['open', 'high', 'low', 'close', 'volume'], { minLength: 1 }),
+        }),
+        { maxLength: 6 },
+      )
+      .map((list) => {
+        const series = list.map(({ symbol, rows, names }, k) => ({
+          symbol,
+          ts: Float64Array.from({ length: rows }, (_, i) => 1.7e15 + i * 1e6 + k),
+          columns: new Map(names.map((n, j) => [n, Float64Array.from({ length: rows }, (_, i) => (i % 7 === 3 ? NaN : i * 1.25 + j))])),
+        }));
+        return { series, rowCount: series.reduce((n, s) => n + s.ts.length, 0) };
+      });
+    fc.assert(
+      fc.property(valid, (b) => {
+        const rec = encodeWalRecord(b);
+        const got = outcome(() => decodeWalRecordPacked(rec, 'wal/7'));
+        expect(got.ok).toBeDefined();
+        expect(got).toEqual(outcome(viaWriteBatch(rec)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('fails like decodeWalRecord on malformed records, flipped bytes and truncations', () => {
+    const rec = encodeWalRecord(GOLDEN);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(rec.length - 5), fc.nat(255)), { minLength: 1, maxLength: 3 }), (edits) => {
+        const bad = rec.slice();
+        for (const [at, v] of edits) bad[at] = v;
+        new DataView(bad.buffer).setUint32(bad.length - 4, hash32(bad, 0, bad.length - 4), true);
+        expect(outcome(() => decodeWalRecordPacked(bad, 'wal/7'))).toEqual(outcome(viaWriteBatch(bad)));
+      }),
+      { numRuns: 500 },
+    );
+    for (let i = 0; i < rec.length; i++) {
+      const bad = rec.slice();
+      bad[i] ^= 0x41;
+      expect(outcome(() => decodeWalRecordPacked(bad, 'wal/7'))).toEqual(outcome(viaWriteBatch(bad)));
+    }
+    for (let len = 0; len < rec.length; len++) {
+      expect(outcome(() => decodeWalRecordPacked(rec.subarray(0, len), 'wal/7'))).toEqual(outcome(viaWriteBatch(rec.subarray(0, len))));
+    }
   });
 });

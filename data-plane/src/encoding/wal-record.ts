@@ -1,6 +1,7 @@
 import { hash32 } from './checksum.ts';
 import { assertLittleEndian } from './endian.ts';
-import { CorruptionError } from '../errors.ts';
+import { CorruptionError, ValidationError } from '../errors.ts';
+import { SYMBOL_PATTERN } from '../model.ts';
 import type { PackedBatch } from '../ingest/packed-batch.ts';
 import type { SeriesRows, WriteBatch } from '../model.ts';
 
@@ -302,4 +303,143 @@ function readU16(b: Uint8Array, p: number): number {
 
 function readU32(b: Uint8Array, p: number): number {
   return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+}
+
+/** One series of a record, as decodeWalRecordPacked's first pass finds it. */
+interface SeriesSpan {
+  symbol: string;
+  rows: number;
+  /** batch-wide field index of each of its columns, in record order */
+  fieldIds: number[];
+  /** Float64 index of its `ts` column in the record */
+  dataAt: number;
+}
+
+/**
+ * packBatch(decodeWalRecord(bytes, key)) in one step, with validateBatch's checks: a peer's
+ * record becomes the PackedBatch the engine applies without a WriteBatch of per-series arrays
+ * and Maps in between (measured on a 6.7K-row part of a 1000-symbol request: ~1.15 ms that way).
+ * Same results, same errors: CorruptionError naming `key` for a malformed record, then
+ * ValidationError (validateBatch's messages) for rows the engine would refuse.
+ */
+export function decodeWalRecordPacked(bytes: Uint8Array, key?: string): { packed: PackedBatch; orderKept: boolean } {
+  assertLittleEndian();
+  const fail = (msg: string): never => {
+    throw new CorruptionError(msg, key);
+  };
+  if (bytes.length < WAL_HEADER_SIZE + 4) fail(`WAL record truncated to ${bytes.length} bytes`);
+  if (bytes[0] !== WAL_RECORD_VERSION) fail(`unsupported WAL record version ${bytes[0]}`);
+  const end = bytes.length - 4;
+  if (hash32(bytes, 0, end) !== readU32(bytes, end)) fail('WAL record checksum mismatch');
+  if ((bytes.byteOffset & 7) !== 0) bytes = new Uint8Array(bytes); // aligned copy, as decodeWalRecord
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const src64 = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 3);
+  if (bytes[1] !== 0 || view.getUint16(2, true) !== 0 || view.getUint32(12, true) !== 0) fail('WAL record flags set');
+  const seriesCount = view.getUint32(4, true);
+  const rowCount = view.getUint32(8, true);
+  // Pass 1: structure (everything decodeWalRecord checks), batch-wide field order.
+  const fieldIds = new Map<string, number>();
+  const spans: SeriesSpan[] = [];
+  let orderKept = true;
+  let p = WAL_HEADER_SIZE;
+  let total = 0;
+  let prevIds: number[] = [];
+  let prevNamesAt = -1;
+  for (let k = 0; k < seriesCount; k++) {
+    const symbol = readName(bytes, p, end, fail);
+    p += 2 + readU16(bytes, p);
+    if (p + 6 > end) fail('WAL record truncated in a series header');
+    const rows = view.getUint32(p, true);
+    const fieldCount = view.getUint16(p + 4, true);
+    p += 6;
+    const namesAt = p;
+    let ids = prevIds;
+    let repeated = false;
+    const reused = fieldCount === prevIds.length ? sameNamesEnd(bytes, namesAt, prevNamesAt, fieldCount, end) : -1;
+    if (reused >= 0) {
+      p = reused;
+    } else {
+      ids = [];
+      for (let j = 0; j < fieldCount; j++) {
+        const name = readName(bytes, p, end, fail);
+        p += 2 + readU16(bytes, p);
+        let id = fieldIds.get(name);
+        if (id === undefined) fieldIds.set(name, (id = fieldIds.size));
+        if (ids.includes(id)) repeated = true;
+        ids.push(id);
+      }
+      for (let j = 1; j < ids.length; j++) if (ids[j] < ids[j - 1]) orderKept = false;
+    }
+    prevIds = ids;
+    prevNamesAt = namesAt;
+    const q = (p + 7) >>> 3;
+    for (let x = p; x < q * 8; x++) if (x >= end || bytes[x] !== 0) fail('WAL record padding is not zero');
+    if ((q + rows * (fieldCount + 1)) * 8 > end) fail('WAL record truncated in a series body');
+    if (repeated) fail('WAL record repeats a field name'); // checked where decodeWalRecord checks it
+    spans.push({ symbol, rows, fieldIds: ids, dataAt: q });
+    total += rows;
+    p = (q + rows * (fieldCount + 1)) * 8;
+  }
+  if (p !== end) fail('WAL record has trailing bytes');
+  if (total !== rowCount) fail(`WAL record holds ${total} rows, header says ${rowCount}`);
+  // Pass 2: validateBatch's checks while copying into the packed layout.
+  const nFields = fieldIds.size;
+  const n = total;
+  const data = new Float64Array((1 + nFields) * n);
+  const starts = new Int32Array(spans.length + 1);
+  const present = new Uint8Array(spans.length * nFields);
+  const fieldNames = [...fieldIds.keys()];
+  let row = 0;
+  for (let k = 0; k < spans.length; k++) {
+    const { symbol, rows, fieldIds: ids, dataAt } = spans[k];
+    if (!isValidSymbol(symbol)) throw new ValidationError(`symbol "${symbol}" must match ${SYMBOL_PATTERN}`);
+    starts[k] = row;
+    const badTs = copyTimestamps(src64, dataAt, data, row, rows);
+    if (badTs >= 0) throw new ValidationError(`symbol "${symbol}" row ${badTs + 1}: timestamp ${src64[dataAt + badTs]} is not an integer number of microseconds`);
+    for (let j = 0; j < ids.length; j++) {
+      const badValue = copyFinite(src64, dataAt + (j + 1) * rows, data, (ids[j] + 1) * n + row, rows);
+      if (badValue >= 0) throw new ValidationError(`symbol "${symbol}" row ${badValue + 1} field "${fieldNames[ids[j]]}": not a finite number`);
+      present[k * nFields + ids[j]] = 1;
+    }
+    // Fields this series lacks are absent (NaN) in its rows.
+    if (ids.length !== nFields) {
+      for (let f = 0; f < nFields; f++) if (!present[k * nFields + f]) data.fill(NaN, (f + 1) * n + row, (f + 1) * n + row + rows);
+    }
+    row += rows;
+  }
+  starts[spans.length] = row;
+  return { packed: { symbols: spans.map((s) => s.symbol), fieldNames, starts, data, present, rowCount: n }, orderKept };
+}
+
+/** Copies `rows` timestamps; returns the index of the first that is not a safe integer, or -1. */
+function copyTimestamps(src: Float64Array, from: number, dst: Float64Array, to: number, rows: number): number {
+  for (let i = 0; i < rows; i++) {
+    const t = src[from + i];
+    if (!Number.isSafeInteger(t)) return i;
+    dst[to + i] = t;
+  }
+  return -1;
+}
+
+/** Copies `rows` values; returns the index of the first ±Infinity, or -1 (NaN = absent, allowed). */
+function copyFinite(src: Float64Array, from: number, dst: Float64Array, to: number, rows: number): number {
+  for (let i = 0; i < rows; i++) {
+    const v = src[from + i];
+    if (v === Infinity || v === -Infinity) return i;
+    dst[to + i] = v;
+  }
+  return -1;
+}
+
+/** SYMBOL_PATTERN.test(symbol) without the regular expression (checked once per series). */
+function isValidSymbol(symbol: string): boolean {
+  const n = symbol.length;
+  if (n === 0 || n > 128) return false;
+  for (let i = 0; i < n; i++) {
+    const c = symbol.charCodeAt(i);
+    const ok =
+      (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x3a) || c === 0x2e || c === 0x5f || c === 0x2d;
+    if (!ok) return false;
+  }
+  return true;
 }

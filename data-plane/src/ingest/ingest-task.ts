@@ -3,15 +3,14 @@
  * JSON, or a peer's WAL record) into a PackedBatch and, when asked, encode the batch's stored
  * WAL value too — everything but applying the rows, off the request thread. Pure (no I/O).
  */
-import { decodeWalRecord, encodeWalRecordPacked } from '../encoding/wal-record.ts';
+import { decodeWalRecord, decodeWalRecordPacked, encodeWalRecordPacked } from '../encoding/wal-record.ts';
 import { CorruptionError, ValidationError } from '../errors.ts';
 import type { Precision } from '../model.ts';
-import { validateBatch } from '../storage/validate-batch.ts';
 import { walValueOfRecord } from '../storage/wal-compact.ts';
 import { parseJsonWritePacked } from './json-write-parser.ts';
 import { parseLineProtocolPacked } from './line-protocol-parser.ts';
 import { parseLineProtocolFastWithWal } from './lp-fast-path.ts';
-import { packBatch, type PackedBatch } from './packed-batch.ts';
+import type { PackedBatch } from './packed-batch.ts';
 import { resolveLimits, type WriteLimits } from './write-limits.ts';
 
 /** What a write body is. `wal-record`: a peer's internal write (encoding/wal-record.ts). */
@@ -61,9 +60,9 @@ export function runIngestTask(task: IngestTask): IngestResult {
     }
     case 'wal-record': {
       // The body already is the record: log it as received instead of encoding it again.
-      const batch = decodePeerRecord(task.body);
-      validateBatch(batch); // what the engine checks for batches it did not see parsed
-      const { packed, orderKept } = packBatch(batch);
+      // Decoded straight into the packed layout, with what the engine checks for batches it
+      // did not see parsed (validateBatch's checks).
+      const { packed, orderKept } = decodePeerRecordPacked(task.body);
       if (!task.walValue) return { packed, walValue: null };
       // Live apply and WAL replay must see the same column order (it decides a new series'
       // schema order); a record whose series disagree on it is logged as packed instead.
@@ -76,8 +75,17 @@ export function runIngestTask(task: IngestTask): IngestResult {
 
 /** A WAL record from a peer; a broken one is the sender's fault (400), not corruption here. */
 export function decodePeerRecord(body: Uint8Array) {
+  return asSendersFault(() => decodeWalRecord(body, 'internal write body'));
+}
+
+/** decodePeerRecord + validateBatch + packBatch in one pass (encoding/wal-record.ts). */
+export function decodePeerRecordPacked(body: Uint8Array) {
+  return asSendersFault(() => decodeWalRecordPacked(body, 'internal write body'));
+}
+
+function asSendersFault<T>(decode: () => T): T {
   try {
-    return decodeWalRecord(body, 'internal write body');
+    return decode();
   } catch (err) {
     if (err instanceof CorruptionError) throw new ValidationError(`internal write: body is not a valid WAL record: ${err.message}`);
     throw err;
