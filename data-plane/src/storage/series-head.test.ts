@@ -41,3 +41,39 @@ describe('SeriesHead growth', () => {
     expect(h.capacity).toBe(8192);
   });
 });
+
+describe('SeriesHead.appendPacked memory', () => {
+  it('gives a series room for the fields it has, not for every field of a wide batch', () => {
+    // 2 series over 40 fields; series 0 has fields 0 and 1, series 1 has field 39.
+    const nFields = 40;
+    const rows = 3; // series 0: rows 0-1, series 1: row 2
+    const data = new Float64Array((1 + nFields) * rows).fill(NaN);
+    data.set([1, 2, 3], 0);
+    data[(1 + 0) * rows + 0] = 10;
+    data[(1 + 1) * rows + 1] = 11;
+    data[(1 + 39) * rows + 2] = 12;
+    const present = new Uint8Array(2 * nFields);
+    present[0] = present[1] = 1;
+    present[nFields + 39] = 1;
+    const p = {
+      symbols: ['A', 'B'],
+      fieldNames: Array.from({ length: nFields }, (_, f) => `f${f}`),
+      starts: Int32Array.of(0, 2, 3),
+      data,
+      present,
+      rowCount: rows,
+    };
+    const a = new SeriesHead();
+    a.appendPacked(p, 0, 1, 0);
+    expect(a.fields).toEqual(['f0', 'f1']);
+    expect(a.bytes).toBe(a.capacity * 8 * 3); // ts + 2 columns
+    const { ts, values } = a.raw();
+    expect(Array.from(ts)).toEqual([1, 2]);
+    expect(Array.from(values[0])).toEqual([10, NaN]);
+    expect(Array.from(values[1])).toEqual([NaN, 11]);
+    const b = new SeriesHead();
+    b.appendPacked(p, 1, 1, 0);
+    expect(b.fields).toEqual(['f39']);
+    expect(b.bytes).toBe(b.capacity * 8 * 2);
+  });
+});

@@ -96,7 +96,7 @@ export class SeriesHead {
     const nFields = names.length;
     const flags = s * nFields;
     const sameFields = names === this.sameFieldsAs;
-    if (!sameFields) this.reserveSlots(names); // before any copy: a move keeps `length` rows only
+    if (!sameFields) this.reserveSlots(p, s); // before any copy: a move keeps `length` rows only
     copyFrom(this.buf, at, data, a, n);
     if (sameFields) {
       // The usual case: the head's fields are this batch's, in its order (no name compared).
@@ -169,12 +169,13 @@ export class SeriesHead {
     this.buf.fill(NaN, from, from + n);
   }
 
-  /** Makes room for the fields of `names` the head lacks, in one move (a new series gets
-   *  exactly its batch's columns instead of growing 4 → 8 slots for 5 OHLCV fields). */
-  private reserveSlots(names: readonly string[]): void {
+  /** Makes room for the fields series `s` of the batch has and the head lacks, in one move (a
+   *  new series gets exactly its columns instead of growing 4 → 8 slots for 5 OHLCV fields). */
+  private reserveSlots(p: PackedBatch, s: number): void {
+    const names = p.fieldNames;
     if (this.fields.length + names.length <= this.slots) return;
     let missing = 0;
-    for (const name of names) if (!this.fields.includes(name)) missing++;
+    for (let k = 0; k < names.length; k++) if (p.present[s * names.length + k] && !this.fields.includes(names[k])) missing++;
     if (this.fields.length + missing > this.slots) this.relayout(this.cap, this.fields.length + missing, this.length);
   }
 
