@@ -44,6 +44,17 @@ function expectSameBatch(a: WriteBatch, b: WriteBatch): void {
   });
 }
 
+/** 1–3 byte edits anywhere before a record's checksum. */
+const editsOf = (rec: Uint8Array) => fc.array(fc.tuple(fc.nat(rec.length - 5), fc.nat(255)), { minLength: 1, maxLength: 3 });
+
+/** `rec` with `edits` applied and a checksum that matches them: only the structure is wrong. */
+function editedWithChecksum(rec: Uint8Array, edits: [number, number][]): Uint8Array {
+  const bad = rec.slice();
+  for (const [at, v] of edits) bad[at] = v;
+  new DataView(bad.buffer).setUint32(bad.length - 4, hash32(bad, 0, bad.length - 4), true);
+  return bad;
+}
+
 /** Golden batch: two series sharing a schema, one with another column order. */
 const GOLDEN: WriteBatch = {
   rowCount: 3,
@@ -113,10 +124,8 @@ describe('encodeWalRecord() / decodeWalRecord()', () => {
   it('throws only CorruptionError on malformed records that carry a valid checksum', () => {
     const rec = encodeWalRecord(GOLDEN);
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(rec.length - 5), fc.nat(255)), { minLength: 1, maxLength: 3 }), (edits) => {
-        const bad = rec.slice();
-        for (const [at, v] of edits) bad[at] = v;
-        new DataView(bad.buffer).setUint32(bad.length - 4, hash32(bad, 0, bad.length - 4), true);
+      fc.property(editsOf(rec), (edits) => {
+        const bad = editedWithChecksum(rec, edits);
         try {
           decodeWalRecord(bad, 'wal/9');
         } catch (e) {
@@ -195,10 +204,8 @@ describe('decodeWalRecordPacked()', () => {
   it('fails like decodeWalRecord on malformed records, flipped bytes and truncations', () => {
     const rec = encodeWalRecord(GOLDEN);
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(rec.length - 5), fc.nat(255)), { minLength: 1, maxLength: 3 }), (edits) => {
-        const bad = rec.slice();
-        for (const [at, v] of edits) bad[at] = v;
-        new DataView(bad.buffer).setUint32(bad.length - 4, hash32(bad, 0, bad.length - 4), true);
+      fc.property(editsOf(rec), (edits) => {
+        const bad = editedWithChecksum(rec, edits);
         expect(outcome(() => decodeWalRecordPacked(bad, 'wal/7'))).toEqual(outcome(viaWriteBatch(bad)));
       }),
       { numRuns: 500 },

@@ -137,6 +137,33 @@ export function encodeWalRecordPacked(p: PackedBatch, only: Int32Array | null = 
  * structure; never returns a partial batch.
  */
 export function decodeWalRecord(bytes: Uint8Array, key?: string): WriteBatch {
+  const { src64, series, rowCount } = walkRecord(bytes, key);
+  return {
+    series: series.map(({ symbol, rows, names, dataAt }) => ({
+      symbol,
+      ts: copyOut(src64, dataAt, rows),
+      columns: new Map(names.map((name, j) => [name, copyOut(src64, dataAt + (j + 1) * rows, rows)])),
+    })),
+    rowCount,
+  };
+}
+
+/** One series of a record, as walkRecord finds it. */
+interface RecordSeries {
+  symbol: string;
+  rows: number;
+  /** its field names, in record order (the same array as the previous series' when equal) */
+  names: string[];
+  /** Float64 index of its `ts` column in `src64`; each field's column follows */
+  dataAt: number;
+}
+
+/**
+ * Checks a record's whole structure (length, version, checksum, flags, names, padding, sizes)
+ * and finds its series, without copying any value: both decoders build on it. `src64` views
+ * the record (or an aligned copy of it, when the record is not 8-byte aligned in memory).
+ */
+function walkRecord(bytes: Uint8Array, key?: string): { src64: Float64Array; series: RecordSeries[]; rowCount: number } {
   assertLittleEndian();
   const fail = (msg: string): never => {
     throw new CorruptionError(msg, key);
@@ -154,7 +181,7 @@ export function decodeWalRecord(bytes: Uint8Array, key?: string): WriteBatch {
   if (bytes[1] !== 0 || view.getUint16(2, true) !== 0 || view.getUint32(12, true) !== 0) fail('WAL record flags set');
   const seriesCount = view.getUint32(4, true);
   const rowCount = view.getUint32(8, true);
-  const series: SeriesRows[] = [];
+  const series: RecordSeries[] = [];
   let p = WAL_HEADER_SIZE;
   let total = 0;
   let prevNames: string[] = [];
@@ -180,24 +207,17 @@ export function decodeWalRecord(bytes: Uint8Array, key?: string): WriteBatch {
     }
     prevNames = names;
     prevNamesAt = namesAt;
-    let q = (p + 7) >>> 3;
+    const q = (p + 7) >>> 3;
     for (let x = p; x < q * 8; x++) if (x >= end || bytes[x] !== 0) fail('WAL record padding is not zero');
     if ((q + rows * (fieldCount + 1)) * 8 > end) fail('WAL record truncated in a series body');
-    const ts = copyOut(src64, q, rows);
-    q += rows;
-    const columns = new Map<string, Float64Array>();
-    for (let j = 0; j < fieldCount; j++) {
-      columns.set(names[j], copyOut(src64, q, rows));
-      q += rows;
-    }
-    if (columns.size !== fieldCount) fail('WAL record repeats a field name');
-    series.push({ symbol, ts, columns });
+    if (reused < 0 && new Set(names).size !== fieldCount) fail('WAL record repeats a field name');
+    series.push({ symbol, rows, names, dataAt: q });
     total += rows;
-    p = q * 8;
+    p = (q + rows * (fieldCount + 1)) * 8;
   }
   if (p !== end) fail('WAL record has trailing bytes');
   if (total !== rowCount) fail(`WAL record holds ${total} rows, header says ${rowCount}`);
-  return { series, rowCount };
+  return { src64, series, rowCount };
 }
 
 /** Exact record size; validates the batch. */
@@ -305,93 +325,45 @@ function readU32(b: Uint8Array, p: number): number {
   return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
 }
 
-/** One series of a record, as decodeWalRecordPacked's first pass finds it. */
-interface SeriesSpan {
-  symbol: string;
-  rows: number;
-  /** batch-wide field index of each of its columns, in record order */
-  fieldIds: number[];
-  /** Float64 index of its `ts` column in the record */
-  dataAt: number;
-}
-
 /**
  * packBatch(decodeWalRecord(bytes, key)) in one step, with validateBatch's checks: a peer's
  * record becomes the PackedBatch the engine applies without a WriteBatch of per-series arrays
- * and Maps in between (measured on a 6.7K-row part of a 1000-symbol request: ~1.15 ms that way).
+ * and Maps in between (measured on a 6.7K-row part of a 1000-symbol request: 1.15 → 0.67 ms).
  * Same results, same errors: CorruptionError naming `key` for a malformed record, then
  * ValidationError (validateBatch's messages) for rows the engine would refuse.
  */
 export function decodeWalRecordPacked(bytes: Uint8Array, key?: string): { packed: PackedBatch; orderKept: boolean } {
-  assertLittleEndian();
-  const fail = (msg: string): never => {
-    throw new CorruptionError(msg, key);
-  };
-  if (bytes.length < WAL_HEADER_SIZE + 4) fail(`WAL record truncated to ${bytes.length} bytes`);
-  if (bytes[0] !== WAL_RECORD_VERSION) fail(`unsupported WAL record version ${bytes[0]}`);
-  const end = bytes.length - 4;
-  if (hash32(bytes, 0, end) !== readU32(bytes, end)) fail('WAL record checksum mismatch');
-  if ((bytes.byteOffset & 7) !== 0) bytes = new Uint8Array(bytes); // aligned copy, as decodeWalRecord
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const src64 = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 3);
-  if (bytes[1] !== 0 || view.getUint16(2, true) !== 0 || view.getUint32(12, true) !== 0) fail('WAL record flags set');
-  const seriesCount = view.getUint32(4, true);
-  const rowCount = view.getUint32(8, true);
-  // Pass 1: structure (everything decodeWalRecord checks), batch-wide field order.
+  const { src64, series: spans, rowCount } = walkRecord(bytes, key);
+  // One batch-wide field order (first seen), as packBatch gives; series that share a names
+  // array (walkRecord reuses it for an equal schema) share their ids too.
   const fieldIds = new Map<string, number>();
-  const spans: SeriesSpan[] = [];
+  const spanIds: number[][] = [];
   let orderKept = true;
-  let p = WAL_HEADER_SIZE;
-  let total = 0;
-  let prevIds: number[] = [];
-  let prevNamesAt = -1;
-  for (let k = 0; k < seriesCount; k++) {
-    const symbol = readName(bytes, p, end, fail);
-    p += 2 + readU16(bytes, p);
-    if (p + 6 > end) fail('WAL record truncated in a series header');
-    const rows = view.getUint32(p, true);
-    const fieldCount = view.getUint16(p + 4, true);
-    p += 6;
-    const namesAt = p;
-    let ids = prevIds;
-    let repeated = false;
-    const reused = fieldCount === prevIds.length ? sameNamesEnd(bytes, namesAt, prevNamesAt, fieldCount, end) : -1;
-    if (reused >= 0) {
-      p = reused;
-    } else {
-      ids = [];
-      for (let j = 0; j < fieldCount; j++) {
-        const name = readName(bytes, p, end, fail);
-        p += 2 + readU16(bytes, p);
+  let prevNames: string[] | null = null;
+  let ids: number[] = [];
+  for (const { names } of spans) {
+    if (names !== prevNames) {
+      ids = names.map((name) => {
         let id = fieldIds.get(name);
         if (id === undefined) fieldIds.set(name, (id = fieldIds.size));
-        if (ids.includes(id)) repeated = true;
-        ids.push(id);
-      }
+        return id;
+      });
       for (let j = 1; j < ids.length; j++) if (ids[j] < ids[j - 1]) orderKept = false;
+      prevNames = names;
     }
-    prevIds = ids;
-    prevNamesAt = namesAt;
-    const q = (p + 7) >>> 3;
-    for (let x = p; x < q * 8; x++) if (x >= end || bytes[x] !== 0) fail('WAL record padding is not zero');
-    if ((q + rows * (fieldCount + 1)) * 8 > end) fail('WAL record truncated in a series body');
-    if (repeated) fail('WAL record repeats a field name'); // checked where decodeWalRecord checks it
-    spans.push({ symbol, rows, fieldIds: ids, dataAt: q });
-    total += rows;
-    p = (q + rows * (fieldCount + 1)) * 8;
+    spanIds.push(ids);
   }
-  if (p !== end) fail('WAL record has trailing bytes');
-  if (total !== rowCount) fail(`WAL record holds ${total} rows, header says ${rowCount}`);
-  // Pass 2: validateBatch's checks while copying into the packed layout.
+  // validateBatch's checks, series by series, while copying into the packed layout.
   const nFields = fieldIds.size;
-  const n = total;
+  const n = rowCount;
   const data = new Float64Array((1 + nFields) * n);
   const starts = new Int32Array(spans.length + 1);
   const present = new Uint8Array(spans.length * nFields);
   const fieldNames = [...fieldIds.keys()];
   let row = 0;
   for (let k = 0; k < spans.length; k++) {
-    const { symbol, rows, fieldIds: ids, dataAt } = spans[k];
+    const { symbol, rows, dataAt } = spans[k];
+    const ids = spanIds[k];
     if (!isValidSymbol(symbol)) throw new ValidationError(`symbol "${symbol}" must match ${SYMBOL_PATTERN}`);
     starts[k] = row;
     const badTs = copyTimestamps(src64, dataAt, data, row, rows);

@@ -10,18 +10,24 @@ function heldTask(started: string[], name: string) {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
+/** Foreground work noted, then two held background tasks submitted: only the first may start. */
+async function twoTasksWhileBusy(gate: BackgroundGate) {
+  const started: string[] = [];
+  gate.noteForeground();
+  const a = heldTask(started, 'a');
+  const b = heldTask(started, 'b');
+  const pa = gate.run(a.run);
+  const pb = gate.run(b.run);
+  await tick();
+  expect(started).toEqual(['a']); // b waits: foreground work is active
+  return { started, a, b, pa, pb };
+}
+
 describe('BackgroundGate', () => {
   it('keeps one of 2 workers free while foreground work comes in, and uses both once quiet', async () => {
     let now = 0;
     const gate = new BackgroundGate(2, 100, () => now);
-    const started: string[] = [];
-    gate.noteForeground();
-    const a = heldTask(started, 'a');
-    const b = heldTask(started, 'b');
-    const pa = gate.run(a.run);
-    const pb = gate.run(b.run);
-    await tick();
-    expect(started).toEqual(['a']); // b waits: foreground work is active
+    const { started, a, b, pa, pb } = await twoTasksWhileBusy(gate);
     expect(gate.queued).toBe(1);
     a.release();
     expect(await pa).toBe('a');
@@ -42,14 +48,7 @@ describe('BackgroundGate', () => {
 
   it('opens a held-back slot when the busy window ends, without another task finishing', async () => {
     const gate = new BackgroundGate(2, 30);
-    const started: string[] = [];
-    gate.noteForeground();
-    const a = heldTask(started, 'a');
-    const b = heldTask(started, 'b');
-    const pa = gate.run(a.run);
-    const pb = gate.run(b.run);
-    await tick();
-    expect(started).toEqual(['a']);
+    const { started, a, b, pa, pb } = await twoTasksWhileBusy(gate);
     await new Promise((r) => setTimeout(r, 80));
     expect(started).toEqual(['a', 'b']);
     a.release();
