@@ -32,6 +32,15 @@ export class SeriesState {
   readonly segments: SegmentDirectory;
   readonly fieldTypes = new Map<string, FieldType>();
   metaDirty = false;
+  /** Field lists longer than this are checked by name (the masks are 31-bit). */
+  private static readonly MASK_FIELDS = 31;
+  /** the (interned) batch field list the masks describe; types only move unknown → int →
+   *  float, so a mask that went stale can only send a field to the lookup, never skip a check */
+  private masksFor: readonly string[] | null = null;
+  /** bit k: field k of `masksFor` is stored as float */
+  private floatMask = 0;
+  /** bit k: field k of `masksFor` is stored as int */
+  private intMask = 0;
 
   /**
    * `isNew`: the series has no stored segments (first seen by this process, not in the
@@ -95,12 +104,6 @@ export class SeriesState {
       }
     }
   }
-
-  /** Field lists longer than this are checked by name (the masks are 31-bit). */
-  private static readonly MASK_FIELDS = 31;
-  private masksFor: readonly string[] | null = null;
-  private floatMask = 0;
-  private intMask = 0;
 
   private loadMasks(names: readonly string[]): void {
     this.floatMask = 0;
