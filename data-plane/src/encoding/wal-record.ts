@@ -138,14 +138,13 @@ export function encodeWalRecordPacked(p: PackedBatch, only: Int32Array | null = 
  */
 export function decodeWalRecord(bytes: Uint8Array, key?: string): WriteBatch {
   const { src64, series, rowCount } = walkRecord(bytes, key);
-  return {
-    series: series.map(({ symbol, rows, names, dataAt }) => ({
-      symbol,
-      ts: copyOut(src64, dataAt, rows),
-      columns: new Map(names.map((name, j) => [name, copyOut(src64, dataAt + (j + 1) * rows, rows)])),
-    })),
-    rowCount,
-  };
+  const out: SeriesRows[] = [];
+  for (const { symbol, rows, names, dataAt } of series) {
+    const columns = new Map<string, Float64Array>();
+    for (let j = 0; j < names.length; j++) columns.set(names[j], copyOut(src64, dataAt + (j + 1) * rows, rows));
+    out.push({ symbol, ts: copyOut(src64, dataAt, rows), columns });
+  }
+  return { series: out, rowCount };
 }
 
 /** One series of a record, as walkRecord finds it. */
