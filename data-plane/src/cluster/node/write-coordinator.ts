@@ -171,7 +171,11 @@ export class WriteCoordinator {
 
   private async writeLocal(part: WriteBatch): Promise<SendOutcome> {
     try {
-      await this.d.local.write(part);
+      // This node's own part is logged as its raw record (a valid WAL value, wal-compact.ts), not
+      // LZ4-compressed: measured in 3 paired cluster bench runs, 1–3% more rows/s and 2–3% less
+      // server CPU per row, for ~2.5× its bytes in the WAL until the rows are sealed.
+      if (part instanceof PackedWriteBatch) await this.d.local.write(part, { walValue: encodeWalRecordPacked(part.packed, part.only) });
+      else await this.d.local.write(part);
       return { kind: 'acked' };
     } catch (err) {
       if (err instanceof ValidationError) throw err;
