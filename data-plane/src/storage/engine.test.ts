@@ -108,6 +108,25 @@ describe('Engine', () => {
     expect(c.values[0][0]).toBe(rows.columns.get('open')![0]);
   });
 
+  it('seals a head that filled right after the write, looking at full heads only; idle heads wait for the periodic scan', async () => {
+    const e = await open({ segmentMaxRows: 100 });
+    // Counts the sealer's passes over every series (its private pick()).
+    const sealer = (e as unknown as { sealer: { pick: (all: boolean) => unknown } }).sealer;
+    let scans = 0;
+    const pick = sealer.pick.bind(sealer);
+    sealer.pick = (all: boolean) => (scans++, pick(all));
+    // 300 series with a row each (idle, never full), then one series filled in one write.
+    await e.write(batchOf(...Array.from({ length: 300 }, (_, i) => bars(`IDLE${i}`, T0, 1))));
+    await new Promise((r) => setTimeout(r, 20));
+    scans = 0;
+    await e.write(batchOf(bars('FULL', T0, 100)));
+    for (let i = 0; i < 100 && e.stats().segmentsWritten === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(e.stats().segmentsWritten).toBe(1); // well before the 1 s scan
+    expect(scans).toBe(0); // no pass over the 301 series for it
+    expect(e.stats().headRows).toBe(300);
+    expect((await e.readRange({ symbol: 'FULL', start: T0, end: T0 + 100 * S })).ts.length).toBe(100);
+  });
+
   it('refuses bad batches with ValidationError and stores nothing of them', async () => {
     const e = await open();
     const bad = bars('D', T0, 3);

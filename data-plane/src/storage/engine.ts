@@ -139,12 +139,12 @@ export class Engine implements EngineApi {
       this.log('info', 'wal replayed', { records: replayed.records, rows: replayed.rows, ms: Date.now() - t0 });
     }
     this.timer = setInterval(() => {
-      this.sealer.kick();
+      this.sealer.scan(); // idle heads; writes' own kicks only look at full heads
       this.refreshStorageBytes();
     }, 1000);
     this.timer.unref?.();
     this.refreshStorageBytes();
-    this.sealer.kick();
+    this.sealer.scan();
   }
 
   private async checkFormat(): Promise<void> {
@@ -193,6 +193,7 @@ export class Engine implements EngineApi {
       if (st.vnode !== vnode) continue;
       this.headBytes -= st.head.bytes;
       st.segments.invalidate(); // gives its share of the directory budget back
+      this.sealer.forget(st);
       this.series.delete(st.symbol);
     }
     this.sortedSymbols = null;
@@ -253,6 +254,7 @@ export class Engine implements EngineApi {
       st.head.append(rows, seq, now);
       st.noteFields(rows);
       this.headBytes += st.head.bytes - before;
+      this.sealer.noteAppend(st);
     }
   }
 
@@ -271,6 +273,7 @@ export class Engine implements EngineApi {
       st.head.appendPacked(p, s, seq, now);
       st.notePackedFields(p, s);
       this.headBytes += st.head.bytes - before;
+      this.sealer.noteAppend(st);
     }
   }
 

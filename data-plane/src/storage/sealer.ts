@@ -60,25 +60,54 @@ const ROWS_PER_TASK = 200_000;
 export class Sealer {
   private inFlight = 0;
   private scheduled = false;
+  private scanNext = false;
   private readonly waiters: (() => void)[] = [];
   private retryAfterMs = 0;
+  /**
+   * Series whose head reached `maxRows` since they were last handed to a seal: what a check
+   * after writes looks at, so that it costs O(full heads) rather than O(series) per write.
+   * Idle heads are found by the periodic scan (scan()), pressure triggers a scan too.
+   */
+  private readonly full = new Set<SeriesState>();
 
   constructor(private readonly host: SealerHost, private readonly opts: SealerOptions) {}
 
-  /** Schedules a check soon (coalesces many kicks into one). */
+  /** Notes an append to `s` (the engine calls it for every series a batch touched). */
+  noteAppend(s: SeriesState): void {
+    if (s.head.length >= this.opts.maxRows) this.full.add(s);
+  }
+
+  /** Forgets a series the engine dropped (its vnode moved away): it must never be sealed again. */
+  forget(s: SeriesState): void {
+    this.full.delete(s);
+  }
+
+  /** Schedules a check soon (coalesces many kicks into one): full heads, or a scan under pressure. */
   kick(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.check(false).catch((err) => this.host.onError(err, 'seal check'));
+      const scan = this.scanNext;
+      this.scanNext = false;
+      this.check(false, scan).catch((err) => this.host.onError(err, 'seal check'));
     });
   }
 
-  /** Seals what needs sealing now; with `all`, every non-empty head. */
-  async check(all: boolean): Promise<void> {
+  /** Schedules a check over every series (idle heads too): the engine's periodic tick. */
+  scan(): void {
+    this.scanNext = true;
+    this.kick();
+  }
+
+  /**
+   * Seals what needs sealing now; with `all`, every non-empty head. Without `scan` (a check
+   * after writes) only the full heads are looked at, unless head memory or the WAL is over its
+   * bound: then every series is, as in a scan.
+   */
+  async check(all: boolean, scan = true): Promise<void> {
     if (!all && Date.now() < this.retryAfterMs) return;
-    const picked = this.pick(all);
+    const picked = all || scan || this.underPressure() ? this.pick(all) : this.pickFull();
     const groups = group(picked);
     const running: Promise<void>[] = [];
     for (const g of groups) {
@@ -119,6 +148,20 @@ export class Sealer {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  private underPressure(): boolean {
+    return this.host.headBytes() > this.opts.headSoftLimit || this.host.walBytes() > this.opts.maxWalBytes;
+  }
+
+  /** The noted full heads not being sealed already (heads swapped out since are let go). */
+  private pickFull(): SeriesState[] {
+    const ready: SeriesState[] = [];
+    for (const s of this.full) {
+      if (s.head.length < this.opts.maxRows) this.full.delete(s);
+      else if (!s.sealInFlight) ready.push(s);
+    }
+    return ready;
+  }
+
   private pick(all: boolean): SeriesState[] {
     const o = this.opts;
     const now = Date.now();
@@ -152,6 +195,7 @@ export class Sealer {
     this.inFlight++;
     const snapshots = series.map((s) => {
       s.sealInFlight = true;
+      this.full.delete(s); // its full head is swapped out below
       const head = s.head;
       const snap = { raw: head.raw(), minSeq: head.minSeq, sorted: null };
       s.sealing.push(snap);
