@@ -7,6 +7,10 @@
  * disk after sealing and compaction, candle-scan rows/s (cold: decoding in the worker pool on both
  * cores), p50/p99 of one symbol-day of 1h candles (warm) and of a 100-symbol batch; appends the
  * figures and the command to bench/RESULTS.md.
+ *
+ * `--wide-series N` adds a phase with N series holding rows in their heads (one row each), then
+ * 2000 writes of 10 rows one after another: what one small write costs when many symbols are
+ * live (the seal check after a write must not walk every series).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +32,7 @@ const { values: flags } = parseArgs({
     'no-record': { type: 'boolean', default: false },
     'rows-per-batch': { type: 'string', default: '10000' },
     inflight: { type: 'string', default: '4' },
+    'wide-series': { type: 'string', default: '0' },
   },
 });
 
@@ -160,6 +165,33 @@ function fmt(x: number): string {
   return x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}K`;
 }
 
+/** Small writes with `n` series in the heads: ms per write and CPU ms per write. */
+async function runWide(n: number): Promise<{ msPerWrite: number; cpuMsPerWrite: number; writes: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'stsdb-wide-'));
+  const e = await Engine.open({ dataDir: dir, workerThreads: 0 });
+  try {
+    const one = (symbol: string, t: number): SeriesRows => ({ symbol, ts: Float64Array.of(t), columns: new Map([['close', Float64Array.of(1.5)]]) });
+    for (let off = 0; off < n; off += 10_000) {
+      const series = Array.from({ length: Math.min(10_000, n - off) }, (_, i) => one(`W${off + i}`, T0));
+      await e.write({ series, rowCount: series.length });
+    }
+    const writes = 2000;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < writes; i++) {
+      const series = Array.from({ length: 10 }, (_, k) => one(`W${k}`, T0 + (i + 1) * 1e6));
+      await e.write({ series, rowCount: 10 });
+      await new Promise((r) => setImmediate(r)); // the seal check runs between writes, as between requests
+    }
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { msPerWrite: ms / writes, cpuMsPerWrite: (cpu.user + cpu.system) / 1000 / writes, writes };
+  } finally {
+    await e.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const before = uptime();
   const results: KindResult[] = [];
@@ -171,6 +203,12 @@ async function main(): Promise<void> {
   results.push(await runKind('1m bars', data, false));
   data = generateTicks({ symbols: SYMBOLS, start: T0, count: Math.floor(DAY_ROWS / 3), stepSec: 3, seed: 3 });
   results.push(await runKind('3s ticks', data, false));
+  const wideN = Number(flags['wide-series']);
+  const wide = wideN > 0 ? await runWide(wideN) : null;
+  const wideLine = wide
+    ? `Small writes with ${wideN} series holding rows in their heads: ${wide.writes} writes of 10 rows one after another, ${wide.msPerWrite.toFixed(3)} ms per write, ${wide.cpuMsPerWrite.toFixed(3)} ms of process CPU per write (all threads).`
+    : '';
+  if (wideLine) console.log(wideLine);
   const after = uptime();
   const m = machineInfo();
   const cmd = `npm run bench -- engine ${process.argv.slice(2).join(' ')}`.trim();
@@ -194,6 +232,7 @@ async function main(): Promise<void> {
       '',
       table,
       '',
+      wideLine,
     ].join('\n');
     appendResults(import.meta.dir, section);
   }
