@@ -76,4 +76,14 @@ describe('SeriesHead.appendPacked memory', () => {
     expect(b.fields).toEqual(['f39']);
     expect(b.bytes).toBe(b.capacity * 8 * 2);
   });
+
+  it('gives a series appended row by row (WAL replay) exactly its columns too', () => {
+    const h = new SeriesHead();
+    const ts = Float64Array.of(1, 2);
+    const names = ['open', 'high', 'low', 'close', 'volume'];
+    h.append({ symbol: 'A', ts, columns: new Map(names.map((n, i) => [n, Float64Array.of(i, i + 0.5)])) }, 1, 0);
+    expect(h.fields).toEqual(names);
+    expect(h.bytes).toBe(h.capacity * 8 * 6); // ts + 5 columns, not 8 slots
+    expect(Array.from(h.raw().values[4])).toEqual([4, 4.5]);
+  });
 });

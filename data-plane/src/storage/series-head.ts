@@ -63,6 +63,7 @@ export class SeriesHead {
     if (n === 0) return;
     const at = this.length;
     this.ensureCapacity(at + n);
+    this.reserveSlots(rows.columns.keys(), rows.columns.size); // before any copy (see appendPacked)
     copyFrom(this.buf, at, rows.ts, 0, n);
     // Batches mostly repeat the head's field order, so field k is tried at index k first.
     let k = 0;
@@ -96,7 +97,7 @@ export class SeriesHead {
     const nFields = names.length;
     const flags = s * nFields;
     const sameFields = names === this.sameFieldsAs;
-    if (!sameFields) this.reserveSlots(p, s); // before any copy: a move keeps `length` rows only
+    if (!sameFields) this.reserveSlots(presentNames(p, s), nFields); // before any copy: a move keeps `length` rows only
     copyFrom(this.buf, at, data, a, n);
     if (sameFields) {
       // The usual case: the head's fields are this batch's, in its order (no name compared).
@@ -169,13 +170,14 @@ export class SeriesHead {
     this.buf.fill(NaN, from, from + n);
   }
 
-  /** Makes room for the fields series `s` of the batch has and the head lacks, in one move (a
-   *  new series gets exactly its columns instead of growing 4 → 8 slots for 5 OHLCV fields). */
-  private reserveSlots(p: PackedBatch, s: number): void {
-    const names = p.fieldNames;
-    if (this.fields.length + names.length <= this.slots) return;
+  /**
+   * Makes room, in one move, for the fields in `names` (at most `most` of them) the head lacks:
+   * a new series gets exactly its columns instead of growing 4 → 8 slots for 5 OHLCV fields.
+   */
+  private reserveSlots(names: Iterable<string>, most: number): void {
+    if (this.fields.length + most <= this.slots) return;
     let missing = 0;
-    for (let k = 0; k < names.length; k++) if (p.present[s * names.length + k] && !this.fields.includes(names[k])) missing++;
+    for (const name of names) if (!this.fields.includes(name)) missing++;
     if (this.fields.length + missing > this.slots) this.relayout(this.cap, this.fields.length + missing, this.length);
   }
 
@@ -212,6 +214,12 @@ export class SeriesHead {
     this.cap = cap;
     this.slots = slots;
   }
+}
+
+/** The field names series `s` of a packed batch has values for. */
+function* presentNames(p: PackedBatch, s: number): Generator<string> {
+  const nFields = p.fieldNames.length;
+  for (let k = 0; k < nFields; k++) if (p.present[s * nFields + k]) yield p.fieldNames[k];
 }
 
 /** Below this many values a JS loop beats a native `set` call (its fixed cost dominates). */
