@@ -1,7 +1,7 @@
 import { hash32 } from './checksum.ts';
 import { assertLittleEndian } from './endian.ts';
 import { CorruptionError, ValidationError } from '../errors.ts';
-import { SYMBOL_PATTERN } from '../model.ts';
+import { isValidSymbol, SYMBOL_PATTERN } from '../model.ts';
 import type { PackedBatch } from '../ingest/packed-batch.ts';
 import type { SeriesRows, WriteBatch } from '../model.ts';
 
@@ -400,17 +400,4 @@ function copyFinite(src: Float64Array, from: number, dst: Float64Array, to: numb
     dst[to + i] = v;
   }
   return -1;
-}
-
-/** SYMBOL_PATTERN.test(symbol) without the regular expression (checked once per series). */
-function isValidSymbol(symbol: string): boolean {
-  const n = symbol.length;
-  if (n === 0 || n > 128) return false;
-  for (let i = 0; i < n; i++) {
-    const c = symbol.charCodeAt(i);
-    const ok =
-      (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x3a) || c === 0x2e || c === 0x5f || c === 0x2d;
-    if (!ok) return false;
-  }
-  return true;
 }

@@ -1,11 +1,11 @@
 import { ValidationError } from '../errors.ts';
-import { SYMBOL_PATTERN, type WriteBatch } from '../model.ts';
+import { isValidSymbol, SYMBOL_PATTERN, type WriteBatch } from '../model.ts';
 
 /** Library-level checks (the HTTP parsers already give friendlier messages). */
 export function validateBatch(batch: WriteBatch): void {
   let rows = 0;
   for (const s of batch.series) {
-    if (!SYMBOL_PATTERN.test(s.symbol)) throw new ValidationError(`symbol "${s.symbol}" must match ${SYMBOL_PATTERN}`);
+    if (!isValidSymbol(s.symbol)) throw new ValidationError(`symbol "${s.symbol}" must match ${SYMBOL_PATTERN}`);
     const n = s.ts.length;
     for (let i = 0; i < n; i++) {
       const t = s.ts[i];
