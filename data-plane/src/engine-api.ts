@@ -81,7 +81,9 @@ export interface EngineStats {
   cacheHits: number;
   cacheMisses: number;
   cacheBytes: number;
-  /** range/candle reads answered from the decoded cache without a storage read (segment directory) */
+  /** bytes of stored (compressed) segment values kept for reads (a share of cache.max_size) */
+  storedCacheBytes: number;
+  /** range/candle reads answered from the segment caches without a storage read (segment directory) */
   readsWithoutStorage: number;
   /** reads whose segment directory named a segment storage did not have (read again by cursor) */
   segmentDirectoryMisses: number;

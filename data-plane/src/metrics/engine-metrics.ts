@@ -28,7 +28,7 @@ export function registerEngineMetrics(registry: Registry, engine: StatsSource): 
     ['stock_tsdb_cache_hits_total', 'Decoded-segment cache hits.', (s) => s.cacheHits],
     ['stock_tsdb_cache_misses_total', 'Decoded-segment cache misses.', (s) => s.cacheMisses],
     ['stock_tsdb_corruptions_detected_total', 'Stored values that failed their version or checksum test.', (s) => s.corruptionsDetected],
-    ['stock_tsdb_reads_without_storage_total', 'Range and candle reads answered from the decoded-segment cache without a storage read.', (s) => s.readsWithoutStorage],
+    ['stock_tsdb_reads_without_storage_total', 'Range and candle reads answered from the segment caches (decoded rows or stored bytes) without a storage read.', (s) => s.readsWithoutStorage],
     ['stock_tsdb_segment_directory_misses_total', 'Reads whose in-memory segment directory named a segment storage did not have (read again by cursor).', (s) => s.segmentDirectoryMisses],
   ];
   for (const [name, help, get] of counters) registry.callbackCounter({ name, help, collect: () => get(stats()) });
@@ -39,6 +39,7 @@ export function registerEngineMetrics(registry: Registry, engine: StatsSource): 
     ['stock_tsdb_head_bytes', 'Bytes of in-memory head blocks.', (s) => s.headBytes],
     ['stock_tsdb_wal_bytes', 'Bytes in the write-ahead log.', (s) => s.walBytes],
     ['stock_tsdb_cache_bytes', 'Bytes held by the decoded-segment cache.', (s) => s.cacheBytes],
+    ['stock_tsdb_stored_segment_cache_bytes', 'Bytes of stored (compressed) segment values kept for reads.', (s) => s.storedCacheBytes],
     ['stock_tsdb_worker_queue_depth', 'Tasks queued in the codec worker pool.', (s) => s.workerQueueDepth],
     ['stock_tsdb_cache_hit_ratio', 'Cache hits / (hits + misses) since start (0 before any lookup).', cacheHitRatio],
   ];

@@ -57,5 +57,8 @@ export async function damageStoredSegment(e: Engine, symbol: string, nth = 0): P
   const damaged = Buffer.from(entry.value);
   damaged[Math.floor(damaged.length / 2)] ^= 0x5a;
   await e.kv.write([{ type: 'put', key: entry.key, value: damaged }]);
+  // As a disk fault would find them: nothing of the segment in memory (the damage keeps the
+  // value's trailing checksum and length, so a cached copy would still be served, correctly).
   e.cache?.clear();
+  e.storedCache?.clear();
 }

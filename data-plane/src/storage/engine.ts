@@ -25,6 +25,9 @@ import { FieldListInterner } from './field-list-interner.ts';
 
 /** Storage format this build writes; format 1 directories are migrated at open (format-migration.ts). */
 const FORMAT_VERSION = '2';
+/** Share of cache.max_size for stored segment bytes (~2 B/row: 64 MB of the default 512 MB is
+ *  ~30M recent rows); decoded rows (~48 B/row) get the rest. */
+const STORED_CACHE_SHARE = 1 / 8;
 /** Segments all segment directories may hold together by default: 8M × 16 bytes = 128 MB, the
  *  keys of ~33 billion rows in 4096-row segments. */
 const DIRECTORY_MAX_SEGMENTS = 8_000_000;
@@ -52,6 +55,8 @@ export class Engine implements EngineApi {
   readonly wal: WriteAheadLog;
   readonly reader: SegmentReader;
   readonly cache: ByteLruCache<string, SortedRows> | null;
+  /** stored (compressed) values of recently sealed or read segments */
+  readonly storedCache: ByteLruCache<string, Buffer> | null;
   private readonly sealer: Sealer;
   /** vnode → last WAL sequence number whose rows for it were dropped (handoff moved it away) */
   private readonly droppedAt = new Map<number, number>();
@@ -69,8 +74,12 @@ export class Engine implements EngineApi {
     private readonly log: (level: 'info' | 'error', msg: string, extra?: Record<string, unknown>) => void,
   ) {
     this.directoryBudget = new DirectoryBudget(opts.directoryMaxSegments ?? DIRECTORY_MAX_SEGMENTS);
-    this.cache = opts.cacheBytes > 0 ? new ByteLruCache<string, SortedRows>({ maxBytes: opts.cacheBytes, ttlMs: opts.cacheTtlMs }) : null;
-    this.reader = new SegmentReader(kv, this.cache, pool, (err) => this.noteError(err));
+    // cache.max_size bounds both caches together: stored bytes take a fixed share (see SegmentReader).
+    const storedBytes = Math.floor(opts.cacheBytes * STORED_CACHE_SHARE);
+    const rowsBytes = opts.cacheBytes - storedBytes;
+    this.cache = rowsBytes > 0 ? new ByteLruCache<string, SortedRows>({ maxBytes: rowsBytes, ttlMs: opts.cacheTtlMs }) : null;
+    this.storedCache = storedBytes > 0 ? new ByteLruCache<string, Buffer>({ maxBytes: storedBytes, ttlMs: opts.cacheTtlMs }) : null;
+    this.reader = new SegmentReader(kv, this.cache, pool, (err) => this.noteError(err), this.storedCache);
     this.wal = new WriteAheadLog(kv, { sync: opts.walSync, apply: (batch, seq) => this.apply(batch, seq) });
     this.sealer = new Sealer(
       {
@@ -407,6 +416,7 @@ export class Engine implements EngineApi {
       cacheHits: c?.hits ?? 0,
       cacheMisses: c?.misses ?? 0,
       cacheBytes: c?.bytes ?? 0,
+      storedCacheBytes: this.storedCache?.stats().bytes ?? 0,
       readsWithoutStorage: this.reader.storageSkipped,
       segmentDirectoryMisses: this.reader.directoryMisses,
       workerQueueDepth: this.pool.queueDepth,

@@ -88,6 +88,11 @@ export function segmentKeyTs(key: Uint8Array): number {
   return hi * 2 ** 32 + lo;
 }
 
+/** Whether `key` is a segment key (not series meta, not a system key). */
+export function isSegmentKey(key: Uint8Array): boolean {
+  return key.length >= 4 && !(key[0] === 0xff && key[1] === 0xff) && key[2] === KIND_SEGMENT;
+}
+
 /** Parses a data key: which vnode, kind and symbol it belongs to. */
 export function parseDataKey(key: Uint8Array): { vnode: number; kind: number; symbol: string } {
   const b = Buffer.from(key.buffer, key.byteOffset, key.byteLength);

@@ -2,7 +2,7 @@ import type { CodecPool } from './codec-pool.ts';
 import type { SealItem, SealResult } from './codec-tasks.ts';
 import type { MergePolicy } from './segment-split.ts';
 import type { KvEntry, KvOp, KvStore } from './kv-store.ts';
-import { segmentKey, segmentKeyTs } from './keys.ts';
+import { isSegmentKey, segmentKey, segmentKeyTs } from './keys.ts';
 import { keyName, segmentSummaryOf, valueId, type SegmentReader } from './segment-reader.ts';
 import { SEAL_SLACK, SeriesHead } from './series-head.ts';
 import type { SealingSnapshot, SeriesState } from './series-state.ts';
@@ -285,7 +285,7 @@ export class Sealer {
       }
       if (!ops.length) return overlapping;
       if (series.metaDirty) ops.push({ type: 'put', key: series.metaKey, value: wrapValue('series-meta', new TextEncoder().encode(series.metaJson())) });
-      await writeSegments(this.host.kv, ops, [{ series, deleted: [], put: kept.map((s) => s.maxTs), putIds: kept.map((s) => valueId(s.value)) }]);
+      await writeSegments(this.host, ops, [{ series, deleted: [], put: kept.map((s) => s.maxTs), putIds: kept.map((s) => valueId(s.value)) }]);
       series.metaDirty = false;
       series.tail = tail;
       return overlapping;
@@ -340,7 +340,7 @@ export class Sealer {
       rows += r.ts.length;
     });
     await writeSegments(
-      this.host.kv,
+      this.host,
       ops,
       work.map(({ series }, i) => ({
         series,
@@ -416,18 +416,20 @@ export class Sealer {
  * tick as it completes (before the caller's continuation runs).
  */
 async function writeSegments(
-  kv: KvStore,
+  host: Pick<SealerHost, 'kv' | 'reader'>,
   ops: KvOp[],
   changes: { series: SeriesState; deleted: number[]; put: number[]; putIds: number[] }[],
 ): Promise<void> {
   for (const c of changes) c.series.segments.beginWrite();
   let committed = false;
   try {
-    await kv.write(ops);
+    await host.kv.write(ops);
     committed = true;
   } finally {
     for (const c of changes) c.series.segments.endWrite(committed, c.deleted, c.put, c.putIds);
   }
+  // Freshly sealed rows are the likeliest to be read next (today's bars): keep their bytes.
+  for (const op of ops) if (op.type === 'put' && isSegmentKey(op.key)) host.reader.rememberStored(op.key, op.value);
 }
 
 function group(series: SeriesState[]): SeriesState[][] {

@@ -240,7 +240,7 @@ describe('Engine reads through the segment directory (real RocksDB)', () => {
     expect(Array.from(latest[0]!.ts)).toEqual([T0 + 1501 * S]);
   });
 
-  it('answers a repeated read from the decoded cache without touching the store, and never a stale one', async () => {
+  it('answers reads from the segment caches without touching the store, and never a stale one', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'segdir-'));
     dirs.push(dataDir);
     const kv = new CountingKv(await RocksKvStore.open(dataDir, { writeBufferSize: 4 << 20, cacheSize: 8 << 20 }));
@@ -248,27 +248,46 @@ describe('Engine reads through the segment directory (real RocksDB)', () => {
     engines.push(e);
     const ts = Array.from({ length: 300 }, (_, i) => T0 + i * S);
     await e.write(batchOf(rowsOf('H', ts, ts.map((_, i) => i))));
-    await e.flush();
-    const q = { symbol: 'H', start: T0 + 10 * S, end: T0 + 250 * S, fields: ['close'] };
-    const first = await e.readRange(q); // reads the store and caches the decoded segments
     const calls = () => kv.getManyCalls + kv.iterateCalls;
-    const before = calls();
+    const beforeSeal = calls();
+    await e.flush();
+    expect(calls()).toBe(beforeSeal); // nothing stored before: the seal read nothing back
+    expect(e.stats().storedCacheBytes).toBeGreaterThan(0);
+    const q = { symbol: 'H', start: T0 + 10 * S, end: T0 + 250 * S, fields: ['close'] };
+    // Just sealed: the stored bytes are still in memory, so even the first read skips the store
+    // (and keeps the decoded rows).
+    const first = await e.readRange(q);
     const again = await e.readRange(q);
     const candles = await e.candles({ symbol: 'H', start: q.start, end: q.end, interval: '1m', tz: 'UTC' });
-    expect(calls()).toBe(before);
-    expect(e.reader.storageSkipped).toBe(2);
-    expect(e.stats().readsWithoutStorage).toBe(2); // exported as stock_tsdb_reads_without_storage_total
+    expect(calls()).toBe(beforeSeal);
+    expect(e.reader.storageSkipped).toBe(3);
+    expect(e.stats().readsWithoutStorage).toBe(3); // exported as stock_tsdb_reads_without_storage_total
+    expect(Array.from(first.values[0])).toEqual(Array.from({ length: 240 }, (_, i) => i + 10));
     expect(Array.from(again.values[0])).toEqual(Array.from(first.values[0]));
-    expect(Array.from(again.values[0])).toEqual(Array.from({ length: 240 }, (_, i) => i + 10));
     expect(candles.ts.length).toBe(5);
+
+    // Without either cache, the read goes to the store; what it reads is kept as stored bytes,
+    // so the next read (decoded rows dropped again) does not.
+    e.cache!.clear();
+    e.storedCache!.clear();
+    const cold = await e.readRange(q);
+    expect(calls()).toBe(beforeSeal + 1);
+    e.cache!.clear();
+    const warm = await e.readRange(q);
+    expect(calls()).toBe(beforeSeal + 1);
+    expect(Array.from(cold.values[0])).toEqual(Array.from(first.values[0]));
+    expect(Array.from(warm.values[0])).toEqual(Array.from(first.values[0]));
 
     // A rewrite inside the range (merge: new segments, new values): the next read sees it.
     await e.write(batchOf(rowsOf('H', [T0 + 100 * S], [-1])));
     await e.flush();
     const after = await e.readRange(q);
-    expect(calls()).toBeGreaterThan(before);
     expect(after.values[0][90]).toBe(-1);
     expect(Array.from(after.values[0]).filter((v) => v !== -1)).toEqual(Array.from({ length: 240 }, (_, i) => i + 10).filter((v) => v !== 100));
+    // The same once both caches are gone (the store has the rewrite too).
+    e.cache!.clear();
+    e.storedCache!.clear();
+    expect(Array.from((await e.readRange(q)).values[0])).toEqual(Array.from(after.values[0]));
   });
 
   it('keeps every directory within the engine\'s budget and still answers every read exactly', async () => {

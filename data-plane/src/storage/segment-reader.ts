@@ -16,11 +16,20 @@ const INLINE_DECODE_MAX = 1;
 const DECODE_TASK_SIZE = 32;
 /** Keys remembered as read once (admission filter); past this the memory starts over. */
 const SEEN_ONCE_MAX = 1 << 16;
+/** Bytes a stored-value cache entry costs beyond its value (key string, map entry, view). */
+const STORED_ENTRY_OVERHEAD = 160;
 
 /**
- * Reads and decodes stored segments of one series, through the decoded-segment cache.
- * Cache entries are keyed by the segment key plus the value's checksum, so a reader holding an
- * older snapshot never gets rows decoded from a newer value of the same key.
+ * Reads and decodes stored segments of one series, through two caches: decoded rows of segments
+ * read more than once, and the stored (compressed) bytes of segments sealed or read recently.
+ * Entries of both are keyed by the segment key plus the value's checksum and length, so a reader
+ * holding an older snapshot never gets a newer value of the same key.
+ *
+ * Why stored bytes too: a read that finds every segment of its span in either cache is answered
+ * on the calling thread, without the trip through the storage thread pool and back (two thread
+ * wake-ups; on a busy machine each can wait a scheduler slice, milliseconds, for a core). At
+ * ~2 bytes per row, recent data of every series fits in a small share of the cache, where
+ * decoded rows (48 bytes per OHLCV row) fit only the hottest.
  */
 export class SegmentReader {
   private seenOnce = new Set<string>();
@@ -37,6 +46,8 @@ export class SegmentReader {
     private readonly cache: ByteLruCache<string, SortedRows> | null,
     private readonly pool: CodecPool,
     private readonly onCorruption: (err: unknown) => void,
+    /** stored values of recently sealed or read segments (null: none kept) */
+    private readonly stored: ByteLruCache<string, Buffer> | null = null,
   ) {}
 
   /** Opens a snapshot cursor over the segments that may hold rows in [start, end). Synchronous. */
@@ -67,10 +78,8 @@ export class SegmentReader {
     }
     if (span.length === 0) return Promise.resolve([]);
     const keys = span.map((ts) => segmentKey(st.segmentPrefix, ts));
-    if (decoded && this.cache) {
-      const hits = this.cachedSpan(keys, ids);
-      if (hits) return Promise.resolve(hits);
-    }
+    const hits = this.cachedSpan(keys, ids, decoded);
+    if (hits) return Promise.resolve(hits);
     const version = dir.version;
     return this.kv.getMany(keys).then((values) => {
       const out: KvEntry[] = [];
@@ -80,21 +89,43 @@ export class SegmentReader {
         out.push({ key: keys[i], value });
       }
       dir.noteIds(version, span, values.map((v) => valueId(v!)));
+      for (const e of out) this.rememberStored(e.key, e.value);
       return out;
     });
   }
 
-  /** Decoded rows of every segment named, if the cache holds all of them; else null. */
-  private cachedSpan(keys: Buffer[], ids: number[]): SpanEntry[] | null {
-    const cache = this.cache!;
+  /**
+   * Every segment named, from the caches (decoded rows when `decoded` and cached, else stored
+   * bytes), if they hold all of them; else null and nothing counted.
+   */
+  private cachedSpan(keys: Buffer[], ids: number[], decoded: boolean): SpanEntry[] | null {
+    const rowsCache = decoded ? this.cache : null;
+    const stored = this.stored;
+    if (!rowsCache && !stored) return null;
     const names: string[] = [];
     for (let i = 0; i < keys.length; i++) {
-      if (Number.isNaN(ids[i])) return null;
+      if (!(ids[i] >= 0)) return null; // NaN: identity unknown
       names.push(cacheKeyOf(keys[i], ids[i]));
-      if (!cache.has(names[i])) return null; // looked at without counting: the read may still go to the store
+      // Looked at without counting: the read may still go to the store.
+      if (!rowsCache?.has(names[i]) && !stored?.has(names[i])) return null;
     }
     this.storageSkipped++;
-    return keys.map((key, i) => ({ key, value: null, rows: cache.get(names[i])! }));
+    return keys.map((key, i) => {
+      const rows = rowsCache?.has(names[i]) ? rowsCache.get(names[i]) : undefined;
+      return rows ? { key, value: null, rows } : { key, value: stored!.get(names[i])! };
+    });
+  }
+
+  /**
+   * Keeps a segment's stored value (just committed by the sealer, or just read) for reads that
+   * follow. A view into a larger buffer (a worker's result) is copied, so the cache's byte count
+   * is what it holds alive.
+   */
+  rememberStored(key: Uint8Array, value: Uint8Array): void {
+    if (!this.stored) return;
+    const whole = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
+    const own = whole ? Buffer.from(value.buffer, 0, value.byteLength) : Buffer.from(value);
+    this.stored.set(cacheKey({ key, value }), own, own.byteLength + STORED_ENTRY_OVERHEAD);
   }
 
   /** The newest stored segment of `st` (snapshot taken by this call), if any. */
@@ -106,9 +137,17 @@ export class SegmentReader {
       return this.lastByCursor(st);
     }
     const key = segmentKey(st.segmentPrefix, last);
-    return this.kv.getMany([key]).then(([value]) =>
-      value === undefined ? this.afterDirectoryMiss(st, () => this.lastByCursor(st)) : { key, value },
-    );
+    const ids: number[] = [];
+    st.segments.span(last, last + 1, ids);
+    const hit = this.cachedSpan([key], ids, false);
+    if (hit) return Promise.resolve(hit[0] as KvEntry);
+    const version = st.segments.version;
+    return this.kv.getMany([key]).then(([value]) => {
+      if (value === undefined) return this.afterDirectoryMiss(st, () => this.lastByCursor(st));
+      st.segments.noteIds(version, [last], [valueId(value)]);
+      this.rememberStored(key, value);
+      return { key, value };
+    });
   }
 
   private async lastByCursor(st: SeriesState): Promise<KvEntry | undefined> {
@@ -209,6 +248,7 @@ export class SegmentReader {
   forgetPrefix(prefix: Uint8Array): void {
     const p = Buffer.from(prefix.buffer, prefix.byteOffset, prefix.byteLength).toString('latin1');
     this.cache?.deleteWhere((k: string) => k.startsWith(p));
+    this.stored?.deleteWhere((k: string) => k.startsWith(p));
   }
 
   /**
