@@ -29,7 +29,7 @@
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildWorkload, runHttpSuite, WARMUP_QUERIES, type HttpSuiteConfig } from './http-suite.ts';
+import { buildWorkload, runHttpSuite, WARMUP_BATCHES, WARMUP_QUERIES, type HttpSuiteConfig } from './http-suite.ts';
 import type { Precision } from './lp-body.ts';
 import { killAllStarted } from './peers/proc.ts';
 import type { Target } from './peers/target.ts';
@@ -149,7 +149,7 @@ async function httpSuite(args: string[]): Promise<number> {
   const date = new Date().toISOString();
   const table = resultsTable(results);
   const ratios = ratioTable(results);
-  const data = `${w.cols.count} rows = ${cfg.symbols} symbols × ${w.barsPerSymbol} one-second bars from ${cfg.start} 09:30 Asia/Shanghai (trading hours only; ${w.rowsPerSymbolDay} rows per symbol-day), ${w.lp.length} requests of ${cfg.rowsPerRequest} rows (time-major: every symbol's bar for a second, then the next second), ${cfg.clients} requests in flight, ${cfg.repeat > 1 ? `ingest repeated ${cfg.repeat}× into fresh instances (median shown), ` : ''}${w.warmup ? `each instance first took an untimed warm-up of ${w.warmup.rows} rows (the same symbols on ${w.warmup.day}, same request size and clients; disk B/row counts them too), ` : 'each instance cold (no warm-up writes), '} line protocol precision=${cfg.precision} (${(lpMiB * 2 ** 20 / w.cols.count).toFixed(0)} B/row on the wire); queries over [${new Date(w.range.start * 1000).toISOString()}, ${new Date(w.range.end * 1000).toISOString()}) = the first trading day in Asia/Shanghai, ${cfg.querySamples} symbol-day samples and ${cfg.batchSamples} batch samples of ${cfg.batchSymbols} symbols, one at a time after ${WARMUP_QUERIES}+1 warm-up queries on other symbols.`;
+  const data = `${w.cols.count} rows = ${cfg.symbols} symbols × ${w.barsPerSymbol} one-second bars from ${cfg.start} 09:30 Asia/Shanghai (trading hours only; ${w.rowsPerSymbolDay} rows per symbol-day), ${w.lp.length} requests of ${cfg.rowsPerRequest} rows (time-major: every symbol's bar for a second, then the next second), ${cfg.clients} requests in flight, ${cfg.repeat > 1 ? `ingest repeated ${cfg.repeat}× into fresh instances (median shown), ` : ''}${w.warmup ? `each instance first took an untimed warm-up of ${w.warmup.rows} rows (the same symbols on ${w.warmup.day}, same request size and clients; disk B/row counts them too), ` : 'each instance cold (no warm-up writes), '} line protocol precision=${cfg.precision} (${(lpMiB * 2 ** 20 / w.cols.count).toFixed(0)} B/row on the wire); queries over [${new Date(w.range.start * 1000).toISOString()}, ${new Date(w.range.end * 1000).toISOString()}) = the first trading day in Asia/Shanghai, ${cfg.querySamples} symbol-day samples and ${cfg.batchSamples} batch samples of ${cfg.batchSymbols} symbols, one at a time after ${WARMUP_QUERIES} symbol-day warm-up queries on other symbols and ${WARMUP_BATCHES} warm-up batches.`;
   const section = [
     `## ${date.slice(0, 16).replace('T', ' ')} UTC — http suite${v.label ? ` — ${v.label}` : ''}${names.includes('stock-tsdb') ? '' : ' — PEERS ONLY (our server not running yet)'}`,
     '',
