@@ -178,6 +178,7 @@ describe('Engine', () => {
     const entries = [];
     for await (const e of src.vnodes.export(vnode)) entries.push(e);
     await dst.vnodes.importEntries(entries.slice(0, 3));
+    expect(dst.stats().storedCacheBytes).toBe(0); // stored verbatim: history does not evict recent data
     await dst.vnodes.importEntries(entries.slice(3), () => {}); // the merge path too
     await dst.vnodes.flush(vnode);
     const a = await src.vnodes.digest(vnode);
