@@ -16,6 +16,9 @@ const INLINE_DECODE_MAX = 1;
 const DECODE_TASK_SIZE = 32;
 /** Keys remembered as read once (admission filter); past this the memory starts over. */
 const SEEN_ONCE_MAX = 1 << 16;
+/** A read of at most this many segments keeps their stored bytes; longer ones are scans (a
+ *  month of a thousand symbols would flush the recent data out of the cache). */
+const STORED_KEEP_READ_MAX = 8;
 /** Bytes a stored-value cache entry costs beyond its value (key string, map entry, view). */
 const STORED_ENTRY_OVERHEAD = 160;
 
@@ -89,7 +92,7 @@ export class SegmentReader {
         out.push({ key: keys[i], value });
       }
       dir.noteIds(version, span, values.map((v) => valueId(v!)));
-      for (const e of out) this.rememberStored(e.key, e.value);
+      if (out.length <= STORED_KEEP_READ_MAX) for (const e of out) this.rememberStored(e.key, e.value);
       return out;
     });
   }
