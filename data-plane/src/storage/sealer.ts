@@ -286,7 +286,7 @@ export class Sealer {
       if (!ops.length) return overlapping;
       if (series.metaDirty) ops.push({ type: 'put', key: series.metaKey, value: wrapValue('series-meta', new TextEncoder().encode(series.metaJson())) });
       // Not kept in the stored-segment cache: a handoff of history would evict the recent data reads want.
-      await writeSegments(this.host, ops, [{ series, deleted: [], put: kept.map((s) => s.maxTs), putIds: kept.map((s) => valueId(s.value)) }], false);
+      await writeSegments(this.host, ops, [{ series, deleted: [], put: kept.map((s) => s.maxTs), putIds: kept.map((s) => valueId(s.value)) }], { keepStored: false });
       series.metaDirty = false;
       series.tail = tail;
       return overlapping;
@@ -414,14 +414,14 @@ export class Sealer {
 /**
  * Commits a batch that puts or deletes segments, keeping each series' segment directory exact:
  * the directories are marked changing before the write is submitted and updated in the same
- * tick as it completes (before the caller's continuation runs). With `keepStored`, the segments
- * put are kept in the stored-segment cache once committed.
+ * tick as it completes (before the caller's continuation runs). With `keepStored` (the default),
+ * the segments put are kept in the stored-segment cache once committed.
  */
 async function writeSegments(
   host: Pick<SealerHost, 'kv' | 'reader'>,
   ops: KvOp[],
   changes: { series: SeriesState; deleted: number[]; put: number[]; putIds: number[] }[],
-  keepStored = true,
+  { keepStored = true }: { keepStored?: boolean } = {},
 ): Promise<void> {
   for (const c of changes) c.series.segments.beginWrite();
   let committed = false;

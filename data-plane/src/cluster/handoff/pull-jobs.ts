@@ -42,9 +42,9 @@ export interface PullOptions {
 
 /**
  * Import batch bounds: entries are imported, and progress recorded, per batch. 1 MB: one batch
- * is written (RocksDB, ~4 ms/MB here) while the next arrives and is parsed, so
- * the copy runs at the slower of the two rates rather than their sum. With 4 MB a 5.4 MB vnode
- * was two batches, barely overlapped: copy probe 69–79 MiB/s, with 1 MB 107 and 153 (512 KB: 105).
+ * is written (RocksDB, ~4 ms/MB here) while the next arrives and is parsed, so the copy runs at
+ * the slower of the two rates rather than their sum. With 4 MB a 5.4 MB vnode was two batches,
+ * barely overlapped: copy probe 69–79 MiB/s; with 1 MB 97–153 (512 KB: 105).
  */
 const BATCH_BYTES = 1 << 20;
 const BATCH_ENTRIES = 8192;
