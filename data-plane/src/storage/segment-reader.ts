@@ -82,7 +82,10 @@ export class SegmentReader {
     if (span.length === 0) return Promise.resolve([]);
     const keys = span.map((ts) => segmentKey(st.segmentPrefix, ts));
     const hits = this.cachedSpan(keys, ids, decoded);
-    if (hits) return Promise.resolve(hits);
+    if (hits) {
+      this.storageSkipped++;
+      return Promise.resolve(hits);
+    }
     const version = dir.version;
     return this.kv.getMany(keys).then((values) => {
       const out: KvEntry[] = [];
@@ -99,7 +102,8 @@ export class SegmentReader {
 
   /**
    * Every segment named, from the caches (decoded rows when `decoded` and cached, else stored
-   * bytes), if they hold all of them; else null and nothing counted.
+   * bytes), if they hold all of them; else null. Counts nothing: range reads count their skips
+   * (stock_tsdb_reads_without_storage_total), a newest-segment read (latest, the sealer) does not.
    */
   private cachedSpan(keys: Buffer[], ids: number[], decoded: boolean): SpanEntry[] | null {
     const rowsCache = decoded ? this.cache : null;
@@ -112,7 +116,6 @@ export class SegmentReader {
       // Looked at without counting: the read may still go to the store.
       if (!rowsCache?.has(names[i]) && !stored?.has(names[i])) return null;
     }
-    this.storageSkipped++;
     return keys.map((key, i) => {
       const rows = rowsCache?.has(names[i]) ? rowsCache.get(names[i]) : undefined;
       return rows ? { key, value: null, rows } : { key, value: stored!.get(names[i])! };
