@@ -38,6 +38,22 @@ async function readAll(chunks: Uint8Array[]): Promise<{ header?: SnapshotHeader;
 
 const entryArb = fc.record({ key: fc.uint8Array({ minLength: 1, maxLength: 40 }), value: fc.uint8Array({ maxLength: 3000 }) });
 
+describe('writeSnapshot()', () => {
+  it('sends a small first chunk, then chunks that double up to ~1 MB, so a reader can start early', async () => {
+    const entries = Array.from({ length: 600 }, (_, i) => ({ key: Buffer.from(`k${String(i).padStart(4, '0')}`), value: Buffer.alloc(10_000, i) }));
+    const sizes: number[] = [];
+    for await (const c of writeSnapshot(HEADER, from(entries))) sizes.push(c.length);
+    // header, then 128 KB, 256 KB, 512 KB, then 1 MB chunks; each ends with the frame that
+    // reaches its size (10013 bytes here), so it is at most one frame longer
+    const frame = 8 + 5 + 10_000;
+    const limits = [1 << 17, 1 << 18, 1 << 19, 1 << 20, 1 << 20];
+    sizes.slice(1, 6).forEach((n, i) => expect([n, n >= limits[i] && n < limits[i] + frame]).toEqual([n, true]));
+    expect(sizes.slice(5, -1).every((n) => n >= 1 << 20 && n < (1 << 20) + frame)).toBe(true);
+    const got = await readAll([await streamOf(entries)]);
+    expect(got.entries.length).toBe(600);
+  });
+});
+
 describe('readSnapshot()', () => {
   it('reads back what writeSnapshot wrote, however the stream is cut into chunks', async () => {
     await fc.assert(

@@ -16,6 +16,11 @@ export const SNAPSHOT_MAGIC = 'STSDBSNP';
 export const SNAPSHOT_VERSION = 1;
 const END = 0xffffffff;
 const CHUNK = 1 << 20;
+/**
+ * The first chunk of entries is this small, and each next one twice the last up to CHUNK, so the
+ * reader starts working ~1 ms into the stream instead of after a whole MB has been read and framed.
+ */
+const FIRST_CHUNK = CHUNK >> 3;
 /** Largest frame a reader accepts (a length field beyond it is corruption, not a reason to allocate). */
 const MAX_FRAME = 1 << 30;
 
@@ -26,7 +31,7 @@ export interface SnapshotHeader {
   vnodes?: number;
 }
 
-/** Serializes entries into stream chunks of about 1 MB. */
+/** Serializes entries into stream chunks of about 1 MB (the first ones smaller, see FIRST_CHUNK). */
 export async function* writeSnapshot(header: SnapshotHeader, entries: AsyncIterable<KvEntry>): AsyncGenerator<Uint8Array> {
   const head = new TextEncoder().encode(JSON.stringify(header));
   const first = Buffer.alloc(8 + 1 + 4 + head.length);
@@ -39,6 +44,7 @@ export async function* writeSnapshot(header: SnapshotHeader, entries: AsyncItera
   let size = 0;
   let count = 0;
   let sum = 0;
+  let chunk = FIRST_CHUNK;
   for await (const { key, value } of entries) {
     const len = Buffer.allocUnsafe(4);
     len.writeUInt32LE(key.length, 0);
@@ -48,10 +54,11 @@ export async function* writeSnapshot(header: SnapshotHeader, entries: AsyncItera
     size += 8 + key.length + value.length;
     count++;
     sum = (sum + hash32(key) + Math.imul(3, hash32(value))) >>> 0;
-    if (size >= CHUNK) {
+    if (size >= chunk) {
       yield Buffer.concat(parts, size);
       parts = [];
       size = 0;
+      chunk = Math.min(CHUNK, chunk * 2);
     }
   }
   const trailer = Buffer.alloc(16);
