@@ -30,6 +30,10 @@
  *   --query-samples N    symbol-day queries (default 100)   --batch-samples N (default 20)
  *   --grow N             nodes added in phase 3 (default 2: 3 → 5)
  *   --write-rate N       rows/s written during the handoff (default 10000)
+ *   --warmup-rows N      rows of an earlier day (WARMUP_DAY) written untimed to the standalone
+ *                        server and to the 3 nodes before their timed ingest, so both rates are
+ *                        steady-state ones rather than mostly JIT compilation (default 500000;
+ *                        --quick 100000; 0 = none); in the cluster they are verified like the rest
  *   --history-rows N     rows of older trading days loaded through node-1..3 before the handoff
  *                        (1000 symbols, 2M-row days; default 0), verified through node-4 after it
  *   --max-moves N        cluster.rebalance_max_moves (default 64, the config default)
@@ -59,7 +63,7 @@ import { ConsulClient } from '../data-plane/src/cluster/consul-client.ts';
 import { vnodeOf } from '../data-plane/src/storage/vnode-of.ts';
 import { BenchNode, machineBusySec, movedReplicas, readCpuProfile, ringSettled, unionSec, type ClusterSettings, type HandoffJob, type RingAnswer } from './cluster-nodes.ts';
 import {
-  HANDOFF_DAY, HANDOFF_ROWS_PER_REQUEST, HISTORY_DAY, HISTORY_ROWS_PER_DAY, START_DAY, VNODES, details, f2, mib, renderSection, renderTables,
+  HANDOFF_DAY, HANDOFF_ROWS_PER_REQUEST, HISTORY_DAY, WARMUP_DAY, HISTORY_ROWS_PER_DAY, START_DAY, VNODES, details, f2, mib, renderSection, renderTables,
   type Config, type CpuSplit, type FatCopy, type HandoffResult, type QueryTimes, type Results,
 } from './cluster-report.ts';
 import { backgroundReader, batchQuery, pacedWriter, sendSpread, symbolDayQuery, verifyAcked, type VerifyResult } from './cluster-load.ts';
@@ -101,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
       grow: { type: 'string', default: '2' },
       'write-rate': { type: 'string', default: '10000' },
       'history-rows': { type: 'string', default: '0' },
+      'warmup-rows': { type: 'string' },
       'max-moves': { type: 'string', default: '64' },
       'node-workers': { type: 'string' },
       'fat-rows': { type: 'string' },
@@ -123,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
     grow: Number(v.grow),
     writeRate: Number(v['write-rate']),
     historyRows: Number(v['history-rows']),
+    warmupRows: Number(v['warmup-rows'] ?? (v.quick ? 100_000 : 500_000)),
     maxMoves: Number(v['max-moves']),
     nodeWorkers: v['node-workers'] !== undefined ? Number(v['node-workers']) : Math.max(1, Math.floor(availableParallelism() / 3)),
     fatRows: Number(v['fat-rows'] ?? (v.quick ? 1_000_000 : 3_000_000)),
@@ -146,12 +152,14 @@ async function main(argv: string[]): Promise<number> {
   const poolBodies = lineProtocolBodies(pool, { rowsPerRequest: HANDOFF_ROWS_PER_REQUEST, precision: 'ns' });
   const day = tradingDays(START_DAY, 1)[0];
   const range: Range = { start: day, end: day + 86400 };
+  const warm = generateBars({ symbols: cfg.symbols, start: WARMUP_DAY, count: Math.ceil(cfg.warmupRows / cfg.symbols), stepSec: 1, seed: cfg.seed + 2 });
+  const warmLp = cfg.warmupRows > 0 ? lineProtocolBodies(warm, { rowsPerRequest: cfg.rowsPerRequest, precision: 'ns' }) : [];
   const lpMiB = lp.reduce((a, b) => a + b.bytes.length, 0) / 2 ** 20;
   log(`generated ${cols.count} rows (${cfg.symbols} symbols × ${barsPerSymbol} bars, ${lp.length} LP bodies, ${lpMiB.toFixed(0)} MiB) + ${pool.count} handoff-phase rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const res: Results = { errors: [] };
   const order = symbolOrder(cols.symbols, cfg.seed);
-  await standalone(cfg, { lp, cols, range, order }, res);
+  await standalone(cfg, { lp, warmLp, cols, range, order }, res);
 
   let consul: ConsulAgent | undefined;
   const nodes: BenchNode[] = [];
@@ -174,17 +182,18 @@ async function main(argv: string[]): Promise<number> {
       workerThreads: cfg.nodeWorkers,
     };
     const pids = () => ({ ...Object.fromEntries(nodes.map((n) => [n.id, n.pid])), consul: consul!.proc.pid ?? 0 });
-    const ackedIngest = await clusterIngest(cfg, { lp, cols, range, order, nodes, settings, pids }, res);
+    const { acked: ackedIngest, warmAcked } = await clusterIngest(cfg, { lp, warmLp, cols, range, order, nodes, settings, pids }, res);
     if (cfg.profile) throw new ProfileDone();
     const history = await loadHistory(cfg, { nodes, settings, pids }, res);
     await handoff(cfg, { poolBodies, nodes, settings, pids, order, range }, res);
     res.verify = [];
-    const verifyRange: Range = { start: range.start, end: tradingDays(HANDOFF_DAY, 1)[0] + 86400 };
+    const verifyRange: Range = { start: cfg.warmupRows > 0 ? tradingDays(WARMUP_DAY, 1)[0] : range.start, end: tradingDays(HANDOFF_DAY, 1)[0] + 86400 };
     for (const n of nodes) {
       log(`verifying every acknowledged row through ${n.id}`);
       const r = await verifyAcked(n.url, [
         { cols, rowsPerBody: cfg.rowsPerRequest, acked: ackedIngest },
         { cols: pool, rowsPerBody: HANDOFF_ROWS_PER_REQUEST, acked: handoffAcked },
+        ...(warmLp.length ? [{ cols: warm, rowsPerBody: cfg.rowsPerRequest, acked: warmAcked }] : []),
       ], verifyRange);
       log(`${n.id}: ${r.expected} rows expected, ${r.missing} missing, ${r.wrong} wrong (${r.sec.toFixed(1)} s)${r.examples.length ? `; e.g. ${r.examples.join('; ')}` : ''}`);
       res.verify.push({ node: n.id, r });
@@ -235,7 +244,7 @@ let handoffAcked: Uint8Array = new Uint8Array(0);
 // ---------------------------------------------------------------------------------------------
 // Phase 1: standalone baseline
 
-async function standalone(cfg: Config, w: { lp: Body[]; cols: BarColumns; range: Range; order: string[] }, res: Results): Promise<void> {
+async function standalone(cfg: Config, w: { lp: Body[]; warmLp: Body[]; cols: BarColumns; range: Range; order: string[] }, res: Results): Promise<void> {
   const t = new StockTsdbTarget({ name: 'standalone' });
   // --profile: the server inherits BUN_OPTIONS (Bun reads extra CLI flags from it).
   const profDir = cfg.profile ? tempDir('standalone-prof') : '';
@@ -244,6 +253,10 @@ async function standalone(cfg: Config, w: { lp: Body[]; cols: BarColumns; range:
     if (profDir) process.env.BUN_OPTIONS = `--cpu-prof --cpu-prof-dir=${profDir}`;
     await t.start();
     delete process.env.BUN_OPTIONS;
+    if (w.warmLp.length) {
+      const wr = await sendAll(w.warmLp, t.lineProtocolWrite('ns'), { clients: cfg.clients });
+      log(`standalone: warm-up ${fmtRate(wr.rowsPerSec)} rows/s (${wr.wallSec.toFixed(1)} s, untimed)`);
+    }
     const load = uptime();
     const cpu = cpuMeter(() => ({ standalone: t.pid }));
     const r = await sendAll(w.lp, t.lineProtocolWrite('ns'), { clients: cfg.clients, serverPid: t.pid });
@@ -277,7 +290,11 @@ interface ClusterCtx {
   pids: () => Record<string, number>;
 }
 
-async function clusterIngest(cfg: Config, c: ClusterCtx & { lp: Body[]; cols: BarColumns; range: Range; order: string[] }, res: Results): Promise<Uint8Array> {
+async function clusterIngest(
+  cfg: Config,
+  c: ClusterCtx & { lp: Body[]; warmLp: Body[]; cols: BarColumns; range: Range; order: string[] },
+  res: Results,
+): Promise<{ acked: Uint8Array; warmAcked: Uint8Array }> {
   const ids = ['node-1', 'node-2', 'node-3'];
   log('cluster: registering node-1..3 in Consul and starting them');
   const t0 = performance.now();
@@ -286,10 +303,18 @@ async function clusterIngest(cfg: Config, c: ClusterCtx & { lp: Body[]; cols: Ba
   await waitForRing(c.nodes, ids, 180_000);
   const ringSec = (performance.now() - t0) / 1000;
   log(`cluster: ring of 3 settled ${ringSec.toFixed(1)} s after start (epoch ${(await c.nodes[0].ring()).epoch})`);
+  const urls = c.nodes.map((n) => `${n.url}/write?precision=ns`);
+  let warmAcked: Uint8Array = new Uint8Array(0);
+  if (c.warmLp.length) {
+    const wr = await sendSpread(c.warmLp, urls, cfg.clients);
+    if (wr.failed) res.errors.push(`cluster warm-up: ${wr.failed} failed requests (${wr.firstError})`);
+    warmAcked = wr.acked;
+    log(`cluster: warm-up ${fmtRate(wr.rowsPerSec)} rows/s (${wr.wallSec.toFixed(1)} s, untimed, ${wr.failed} failed requests)`);
+  }
 
   const load = uptime();
   const cpu = cpuMeter(c.pids);
-  const r = await sendSpread(c.lp, c.nodes.map((n) => `${n.url}/write?precision=ns`), cfg.clients);
+  const r = await sendSpread(c.lp, urls, cfg.clients);
   const split = cpu.end();
   const nodeCpu = ids.reduce((a, id) => a + (split.perProcess[id] ?? 0), 0);
   log(`cluster: ${fmtRate(r.rowsPerSec)} rows/s total (${r.wallSec.toFixed(1)} s, ${r.failed} failed requests${r.firstError ? `, first: ${r.firstError}` : ''}); nodes' CPU ${nodeCpu.toFixed(1)} s, client ${r.clientCpuSec.toFixed(1)} s, machine ${split.machine.toFixed(1)} s`);
@@ -303,12 +328,12 @@ async function clusterIngest(cfg: Config, c: ClusterCtx & { lp: Body[]; cols: Ba
   const { acked, ...ingest } = r;
   if (cfg.profile) {
     res.cluster = { ingest, cpu: split, hintsStored, unacked, ringSec, load };
-    return acked;
+    return { acked, warmAcked };
   }
   const queries = await timeQueries(cfg, { bases: c.nodes.map((n) => n.url), cols: c.cols, range: c.range, order: c.order });
   log(`cluster: symbol-day p50 ${queries.symbolDayMs.p50.toFixed(2)} ms p99 ${queries.symbolDayMs.p99.toFixed(2)} ms; batch p50 ${queries.batchMs.p50.toFixed(1)} ms p99 ${queries.batchMs.p99.toFixed(1)} ms; ${queries.check}`);
   res.cluster = { ingest, cpu: split, queries, hintsStored, unacked, ringSec, load };
-  return acked;
+  return { acked, warmAcked };
 }
 
 // ---------------------------------------------------------------------------------------------

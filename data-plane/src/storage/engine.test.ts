@@ -142,6 +142,34 @@ describe('Engine', () => {
     await expect(e.write(batch(bars('E', T0 + 4000 * S, 10)))).rejects.toBeInstanceOf(OverloadError);
   });
 
+  it('counts head memory exactly through seals and vnode drops, so the head limit keeps holding', async () => {
+    // Heads are counted by their buffers' capacity. Each seal swaps in a new head (full ones
+    // start at full size): were that buffer not counted, every seal would lower the count by
+    // a head's size, and after enough seals the limit would never refuse anything.
+    const e = await open({ segmentMaxRows: 512, headLimitBytes: 1 << 20 });
+    const symbols = Array.from({ length: 8 }, (_, k) => `H${k}`);
+    const headsNow = () => e.stats().headBytes;
+    for (let round = 0; round < 30; round++) {
+      for (const [k, sym] of symbols.entries()) await e.write(batch(bars(sym, T0 + round * 600 * S, 600, 1, k)));
+      await e.flush();
+    }
+    // 8 empty heads, each at most a full-size buffer (512 rows + slack, ts + 5 fields)
+    expect(headsNow()).toBeGreaterThan(0);
+    expect(headsNow()).toBeLessThanOrEqual(8 * 640 * 6 * 8);
+    // the limit still refuses: ~1.2 MB of head rows for a 1 MB limit (nothing seals: heads below 512 rows)
+    let refused = false;
+    for (let i = 0; i < 60 && !refused; i++) {
+      await e.write(batch(bars(`J${i}`, T0, 500, 1, i))).catch((err) => {
+        if (!(err instanceof OverloadError)) throw err;
+        refused = true;
+      });
+    }
+    expect(refused).toBe(true);
+    // dropping every vnode gives all of it back
+    for (const v of new Set([...symbols, ...Array.from({ length: 60 }, (_, i) => `J${i}`)].map((s) => vnodeOf(s, e.opts.vnodes)))) await e.vnodes.drop(v);
+    expect(headsNow()).toBe(0);
+  });
+
   it('keeps the decoded-segment cache within its byte bound', async () => {
     const e = await open({ cacheBytes: 256 * 1024, segmentMaxRows: 512 });
     for (let k = 0; k < 20; k++) await e.write(batch(bars(`F${k}`, T0, 4000)));

@@ -225,6 +225,7 @@ export class Engine implements EngineApi {
       // A series first seen here (not in the registry) has no stored segments yet.
       st = new SeriesState(symbol, vnodeOf(symbol, this.opts.vnodes), !known, this.opts.segmentMaxRows, this.directoryBudget);
       this.series.set(symbol, st);
+      this.headBytes += st.head.bytes; // its empty head's buffer (forgetVnode takes it back)
       this.sortedSymbols = null;
     }
     return st;

@@ -207,7 +207,8 @@ export class Sealer {
         this.opts.maxRows,
         head.fields.length,
       );
-      this.host.adjustHeadBytes(-head.bytes);
+      // Head memory is counted by capacity: the new head's buffer counts from now on.
+      this.host.adjustHeadBytes(s.head.bytes - head.bytes);
       return snap;
     });
     try {
