@@ -40,8 +40,10 @@
  *   --node-workers N     performance.worker_threads of the cluster nodes (default: cores ÷ 3, at
  *                        least 1, as scripts/deploy_cluster.sh gives nodes that share a machine;
  *                        0 = one per core each, as the standalone baseline runs)
- *   --fat-rows N         rows of one extra symbol for the single-vnode copy probe after the
- *                        handoff (default 3000000; --quick 1000000; 0 = skip)
+ *   --fat-rows N[,M]     rows of one extra symbol per single-vnode copy probe after the handoff,
+ *                        one probe per size, each its own symbol and vnode (default
+ *                        3000000,10000000; --quick 1000000; 0 = skip). Two sizes separate a
+ *                        pull's fixed cost from its streaming rate
  *   --probe-warmups N    untimed pulls of that vnode before the three timed ones (default 2)
  *   --profile            profile run: node-1..3 under `bun --cpu-prof`, stopped right after the
  *                        3-node ingest (no queries, no handoff), then their hottest functions
@@ -131,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
     warmupRows: Number(v['warmup-rows'] ?? (v.quick ? 100_000 : 500_000)),
     maxMoves: Number(v['max-moves']),
     nodeWorkers: v['node-workers'] !== undefined ? Number(v['node-workers']) : Math.max(1, Math.floor(availableParallelism() / 3)),
-    fatRows: Number(v['fat-rows'] ?? (v.quick ? 1_000_000 : 3_000_000)),
+    fatRows: (v['fat-rows'] ?? (v.quick ? '1000000' : '3000000,10000000')).split(',').map(Number).filter((n) => n > 0),
     probeWarmups: Number(v['probe-warmups'] ?? 2),
     profile: v.profile!,
     seed: Number(v.seed),
@@ -200,7 +202,10 @@ async function main(argv: string[]): Promise<number> {
     }
     if (history.length) res.history!.verify = await verifyHistory(cfg, history, nodes[3]);
     res.disk = Object.fromEntries(nodes.map((n) => [n.id, n.dataBytes()]));
-    if (cfg.fatRows > 0) res.fat = await fatVnodeCopy(cfg, nodes, poolBodies);
+    if (cfg.fatRows.length) {
+      res.fat = [];
+      for (const [i, rows] of cfg.fatRows.entries()) res.fat.push(await fatVnodeCopy(cfg, nodes, poolBodies, FAT_SYMBOLS[i % FAT_SYMBOLS.length], rows));
+    }
   } catch (e) {
     if (e instanceof ProfileDone) {
       log('profile run: stopping the nodes after the ingest');
@@ -470,20 +475,22 @@ async function handoff(cfg: Config, c: ClusterCtx & { poolBodies: Body[]; order:
   if (h.jobsFailed) res.errors.push(`handoff: ${h.jobsFailed} copy jobs failed`);
 }
 
+/** The copy probes' symbols, one per size (distinct vnodes). */
+const FAT_SYMBOLS = ['stock.SH.688001', 'stock.SZ.300750'];
+
 /**
- * The copy path without the rebalance steps around it: one symbol's `fatRows` rows (one vnode,
+ * The copy path without the rebalance steps around it: one symbol's `rows` rows (one vnode,
  * written through an owner), then `POST /admin/vnodes/:v/pull` on a node that does not own it,
  * timed by the job's own start and finish, then `DELETE /admin/vnodes/:v` there. Tells whether
  * streaming + importing bytes or the per-step overheads bound the handoff.
  */
-async function fatVnodeCopy(cfg: Config, nodes: BenchNode[], poolBodies: Body[]): Promise<FatCopy> {
-  const symbol = 'stock.SH.688001';
+async function fatVnodeCopy(cfg: Config, nodes: BenchNode[], poolBodies: Body[], symbol: string, rows: number): Promise<FatCopy> {
   const vnode = vnodeOf(symbol, VNODES);
   const ring = await nodes[0].ring();
   const owners = ring.placement!.owners[vnode].map((i) => ring.placement!.nodes[i]);
   const source = nodes.find((n) => n.id === owners[0])!;
   const to = nodes.find((n) => !owners.includes(n.id))!;
-  const cols = generateBars({ symbols: [symbol], start: '2024-03-01', count: cfg.fatRows, stepSec: 1, seed: cfg.seed + 2 });
+  const cols = generateBars({ symbols: [symbol], start: '2024-03-01', count: rows, stepSec: 1, seed: cfg.seed + 2 });
   const bodies = lineProtocolBodies(cols, { rowsPerRequest: cfg.rowsPerRequest, precision: 'ns' });
   log(`copy probe: writing ${cols.count} rows of ${symbol} (vnode ${vnode}, owners ${owners.join(', ')}) through ${source.id}`);
   const ing = await sendSpread(bodies, [`${source.url}/write?precision=ns`], cfg.clients);
@@ -509,6 +516,12 @@ async function fatVnodeCopy(cfg: Config, nodes: BenchNode[], poolBodies: Body[])
     if (last.state !== 'done') throw new Error(`copy probe: pull ${last.state}: ${last.error ?? ''}`);
     return { sec: (Date.parse(last.finishedAt!) - Date.parse(last.startedAt)) / 1000, bytes: last.bytes, rows: last.rows };
   };
+  // Every node's heads are sealed first, as their 60-s idle seal would do anyway: in the default
+  // run that seal (about 1.7M rows on the receiver, with one codec worker) otherwise fell due
+  // during the timed pulls (the receiver then used 1.05 cores and the probe gave 61 MiB/s).
+  const headRows = await to.metric('stock_tsdb_head_rows');
+  await Promise.all(nodes.map((n) => n.adminCall('POST', '/admin/flush')));
+  log(`copy probe: sealed every node's heads first (${headRows} head rows on ${to.id})`);
   const writer = pacedWriter(poolBodies, () => nodes.slice(0, 3).map((n) => `${n.url}/write?precision=ns`), cfg.writeRate);
   await Bun.sleep(1000);
   const warmups: number[] = [];

@@ -38,7 +38,8 @@ export interface Config {
   maxMoves: number;
   /** performance.worker_threads of the cluster nodes (0 = one per core each) */
   nodeWorkers: number;
-  fatRows: number;
+  /** rows of each copy probe's symbol (one probe per size; empty = none) */
+  fatRows: number[];
   /** untimed pulls before the copy probe's three timed ones */
   probeWarmups: number;
   profile: boolean;
@@ -69,7 +70,7 @@ export interface Results {
   verify?: { node: string; r: VerifyResult }[];
   disk?: Record<string, number>;
   profiles?: Record<string, ProfileSummary>;
-  fat?: FatCopy;
+  fat?: FatCopy[];
   errors: string[];
 }
 
@@ -163,10 +164,14 @@ export function renderTables(cfg: Config, res: Results): string {
     const verified = v.length ? `${missing === 0 ? 'all' : `${missing} MISSING/WRONG`} (${v[0].r.expected} rows × ${v.length} nodes)${hist}` : 'not checked';
     out.push(`| ${h.from} → ${h.to} nodes, ${fmtRate(h.writes.rate)} rows/s written | ${h.moved} (${h.jobs} jobs, ${h.jobsFailed} failed) | ${mib(h.bytes)}, ${fmtRate(h.rowsCopied)} rows | ${f1(h.windowSec)} s | ${f1(h.moved / h.windowSec)} | ${f2(h.bytes / 2 ** 20 / h.windowSec)} | ${f2(h.bytes / 2 ** 20 / h.copySec)} | ${h.writes.sent} / ${h.writes.failed} | ${h.reads.ok} / ${h.reads.failed} | ${verified} |`);
   }
-  const fat = res.fat;
-  if (fat) {
+  for (const fat of res.fat ?? []) {
     out.push('');
     out.push(`Single-vnode copy probe (no rebalance steps): ${fmtRate(fat.rows)} rows of one symbol (vnode ${fat.vnode}) (${f2(fat.bytes / fat.rows)} B/row in the stream) pulled ${fat.from} → ${fat.to} with POST /admin/vnodes/${fat.vnode}/pull, 3 times (dropped in between) after ${fat.warmupSec.length} untimed warm-up pulls (${fat.warmupSec.map(f2).join(' / ') || 'none'} s)${fat.writes ? `, while ${fmtRate(fat.writes.rate)} rows/s were written through node-1..3 (${fat.writes.sent} requests, ${fat.writes.failed} failed)` : ''}: ${mib(fat.bytes)} in ${fat.runsSec.map(f2).join(' / ')} s, median **${f2(fat.bytes / 2 ** 20 / fat.sec)} MiB/s** = ${fmtRate(fat.rowsCopied / fat.sec)} rows/s (job start → verified finish, as the job reports it). Over the ${f1(fat.cpu.wallSec)} s of the three pulls (with polling and drops) the source used ${f2(fat.cpu.perProcess.source / fat.cpu.wallSec)} cores, the receiver ${f2(fat.cpu.perProcess.receiver / fat.cpu.wallSec)}, the machine ${f2(fat.cpu.machine / fat.cpu.wallSec)}.`);
+  }
+  const split = pullCostSplit(res.fat ?? []);
+  if (split) {
+    out.push('');
+    out.push(`The two probe sizes as one line, time = fixed + bytes ÷ rate (medians): a pull costs **${f1(split.fixedSec * 1000)} ms** whatever its size (request, source flush, first chunk, final synced write, verification) and then streams at **${f2(split.bytesPerSec / 2 ** 20)} MiB/s** (${f2(split.bytesPerSec / 1e6)} MB/s). Handoff bandwidth is that streaming rate; the per-pull cost is why a rebalance copies many vnodes per export stream.`);
   }
   out.push('');
   out.push(cpuTable(res));
@@ -244,3 +249,12 @@ export function details(cfg: Config, res: Results): string[] {
   return out;
 }
 
+/** Fixed cost per pull and streaming rate from the smallest and largest probe (null unless two sizes with distinct times). */
+export function pullCostSplit(fat: readonly FatCopy[]): { fixedSec: number; bytesPerSec: number } | null {
+  if (fat.length < 2) return null;
+  const sorted = [...fat].sort((a, b) => a.bytes - b.bytes);
+  const [a, b] = [sorted[0], sorted[sorted.length - 1]];
+  if (b.bytes <= a.bytes || b.sec <= a.sec) return null;
+  const secPerByte = (b.sec - a.sec) / (b.bytes - a.bytes);
+  return { fixedSec: Math.max(0, a.sec - a.bytes * secPerByte), bytesPerSec: 1 / secPerByte };
+}
