@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../data-plane/src/config/load-config.ts';
 import { ConsulClient } from '../data-plane/src/cluster/consul-client.ts';
 import { ServerProcess, dirBytes, processCpuSec, removeDir, tempDir, waitUntil } from './peers/proc.ts';
-import { REPO_ROOT } from './peers/stock-tsdb.ts';
+import { REPO_ROOT, SERVER_ENV } from './peers/stock-tsdb.ts';
 import type { PullJob } from '../data-plane/src/cluster/handoff/pull-jobs.ts';
 import type { RebalanceProgress } from '../data-plane/src/cluster/rebalance/rebalance-driver.ts';
 
@@ -115,6 +115,7 @@ export class BenchNode {
     const server = ServerProcess.spawn([existsSync(bun) ? bun : process.execPath, ...prof, MAIN, '--config', configPath], {
       logPath: join(dir, 'server.out'),
       cwd: dir,
+      env: SERVER_ENV,
     });
     await waitUntil(`${a.id} /health`, async () => (await fetch(`http://${a.host}:${a.metricsPort}/health`)).ok, { timeoutMs: 60_000, server });
     return new BenchNode(a.id, a.host, a.port, a.metricsPort, dir, server, s.token);

@@ -35,6 +35,9 @@ interface QueryAnswer {
   rows: number[][];
 }
 
+/** The environment bin/stock-tsdb gives the server (the benches start main.ts directly). */
+export const SERVER_ENV: Record<string, string> = { MIMALLOC_PURGE_DELAY: process.env.MIMALLOC_PURGE_DELAY ?? '-1' };
+
 export class StockTsdbTarget implements Target {
   readonly name: string;
   readonly diskAfterStop = true;
@@ -94,7 +97,7 @@ export class StockTsdbTarget implements Target {
         '127.0.0.1',
         ...(this.opts.extraArgs ?? []),
       ],
-      { logPath: join(this.dir, 'server.out'), cwd: this.dir },
+      { logPath: join(this.dir, 'server.out'), cwd: this.dir, env: SERVER_ENV },
     );
     await waitUntil('stock-tsdb /health', async () => (await fetch(`http://127.0.0.1:${this.metricsPort}/health`)).ok, {
       timeoutMs: 60_000,
