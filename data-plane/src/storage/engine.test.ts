@@ -156,18 +156,47 @@ describe('Engine', () => {
     // 8 empty heads, each at most a full-size buffer (512 rows + slack, ts + 5 fields)
     expect(headsNow()).toBeGreaterThan(0);
     expect(headsNow()).toBeLessThanOrEqual(8 * 640 * 6 * 8);
-    // the limit still refuses: ~1.2 MB of head rows for a 1 MB limit (nothing seals: heads below 512 rows)
-    let refused = false;
-    for (let i = 0; i < 60 && !refused; i++) {
-      await e.write(batch(bars(`J${i}`, T0, 500, 1, i))).catch((err) => {
-        if (!(err instanceof OverloadError)) throw err;
-        refused = true;
-      });
-    }
-    expect(refused).toBe(true);
+    // the limit still refuses: one batch leaves a head of 32768 rows (1.5 MB) over the 1 MB
+    // limit, and the next write comes before the sealer can run
+    await e.write(batch(bars('J', T0, 25_000)));
+    await expect(e.write(batch(bars('J', T0 + 25_000 * S, 10)))).rejects.toBeInstanceOf(OverloadError);
     // dropping every vnode gives all of it back
-    for (const v of new Set([...symbols, ...Array.from({ length: 60 }, (_, i) => `J${i}`)].map((s) => vnodeOf(s, e.opts.vnodes)))) await e.vnodes.drop(v);
+    for (const v of new Set([...symbols, 'J'].map((s) => vnodeOf(s, e.opts.vnodes)))) await e.vnodes.drop(v);
     expect(headsNow()).toBe(0);
+  });
+
+  it('gives back the full-size head a full seal leaves when no rows follow: after idling, or at once when memory is short', async () => {
+    // A full head is followed by one allocated at full size for the rows to come (640 rows ×
+    // ts + 5 fields here). Series that stop (the close, a delisted symbol) must not keep it.
+    const fullSized = 640 * 6 * 8;
+    const idle = await open({ segmentMaxRows: 512, idleSealMs: 200 });
+    await idle.write(batch(bars('I', T0, 600)));
+    await idle.flush();
+    expect(idle.stats().headBytes).toBe(fullSized);
+    await until(() => idle.stats().headBytes < fullSized, 5000); // the engine's 1-s scan
+    expect(idle.stats().headBytes).toBe(64 * 8);
+
+    // 12 series filled and sealed one after the other under a 200 KB limit: were their
+    // full-size successors kept, the 7th would take the count past the limit and every write
+    // after it would be refused for good, with nothing left to seal. Under pressure (past half
+    // the limit) they are swapped for minimal ones, so at most a moment's 503 is seen.
+    const e = await open({ segmentMaxRows: 512, headLimitBytes: 200 * 1024 });
+    for (let k = 0; k < 12; k++) {
+      await until(
+        () =>
+          e.write(batch(bars(`P${k}`, T0, 600, 1, k))).then(
+            () => true,
+            (err) => {
+              if (!(err instanceof OverloadError)) throw err;
+              return false;
+            },
+          ),
+        5000,
+      );
+      await e.flush();
+    }
+    expect(e.stats().headBytes).toBeLessThanOrEqual(200 * 1024);
+    for (let k = 0; k < 12; k++) expect((await e.readRange({ symbol: `P${k}`, start: T0, end: T0 + 600 * S })).ts.length).toBe(600);
   });
 
   it('keeps the decoded-segment cache within its byte bound', async () => {
@@ -246,3 +275,12 @@ describe('Engine', () => {
     }
   });
 });
+
+/** Polls `ok` every 20 ms until it holds; fails after `ms`. */
+async function until(ok: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const t0 = Date.now();
+  while (!(await ok())) {
+    if (Date.now() - t0 > ms) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

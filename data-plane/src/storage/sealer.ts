@@ -4,7 +4,7 @@ import type { MergePolicy } from './segment-split.ts';
 import type { KvEntry, KvOp, KvStore } from './kv-store.ts';
 import { isSegmentKey, segmentKey, segmentKeyTs } from './keys.ts';
 import { keyName, segmentSummaryOf, valueId, type SegmentReader } from './segment-reader.ts';
-import { SEAL_SLACK, SeriesHead } from './series-head.ts';
+import { MIN_HEAD_CAPACITY, SEAL_SLACK, SeriesHead } from './series-head.ts';
 import type { SealingSnapshot, SeriesState } from './series-state.ts';
 import { wrapValue } from '../encoding/envelope.ts';
 
@@ -165,10 +165,15 @@ export class Sealer {
   private pick(all: boolean): SeriesState[] {
     const o = this.opts;
     const now = Date.now();
+    const pressed = this.host.headBytes() > o.headSoftLimit;
     const ready: SeriesState[] = [];
     const others: SeriesState[] = [];
     for (const s of this.host.series()) {
-      if (s.sealInFlight || s.head.length === 0) continue;
+      if (s.head.length === 0) {
+        if (!all) this.shrinkIfIdle(s, now, pressed);
+        continue;
+      }
+      if (s.sealInFlight) continue;
       if (all || s.head.length >= o.maxRows || now - s.head.lastWriteMs >= o.idleMs) ready.push(s);
       else others.push(s);
     }
@@ -191,8 +196,26 @@ export class Sealer {
     return ready;
   }
 
+  /**
+   * Swaps an empty head holding more than a minimal buffer for a minimal one when its series
+   * has idled for idleMs, or at once under head memory pressure. A full head's successor is
+   * allocated at full size (~240 KB for OHLCV) for the rows that will follow; when none do (the
+   * close, a delisted symbol) that buffer would otherwise stay for good, counted against
+   * memory_pool_size, and with enough series the limit would refuse writes with nothing left to
+   * seal.
+   */
+  private shrinkIfIdle(s: SeriesState, now: number, pressed: boolean): void {
+    const head = s.head;
+    if (head.capacity <= MIN_HEAD_CAPACITY || !(pressed || now - head.lastWriteMs >= this.opts.idleMs)) return;
+    s.head = new SeriesHead(undefined, this.opts.maxRows);
+    s.head.lastWriteMs = head.lastWriteMs;
+    this.host.adjustHeadBytes(s.head.bytes - head.bytes);
+  }
+
   private async sealGroup(series: SeriesState[]): Promise<void> {
     this.inFlight++;
+    const now = Date.now();
+    const pressed = this.host.headBytes() > this.opts.headSoftLimit;
     const snapshots = series.map((s) => {
       s.sealInFlight = true;
       this.full.delete(s); // its full head is swapped out below
@@ -201,12 +224,15 @@ export class Sealer {
       s.sealing.push(snap);
       // A series that filled its head will likely fill the next one too: start it at the size
       // it will reach (growing from a small capacity copies every column several times per seal).
+      // A head sealed because it idled, or to relieve memory, is followed by a minimal one.
       const full = head.length >= this.opts.maxRows;
+      const quiet = pressed || now - head.lastWriteMs >= this.opts.idleMs;
       s.head = new SeriesHead(
-        full ? Math.ceil(this.opts.maxRows * SEAL_SLACK) : Math.min(head.capacity, NEXT_HEAD_MAX_CAPACITY),
+        full ? Math.ceil(this.opts.maxRows * SEAL_SLACK) : quiet ? MIN_HEAD_CAPACITY : Math.min(head.capacity, NEXT_HEAD_MAX_CAPACITY),
         this.opts.maxRows,
         head.fields.length,
       );
+      s.head.lastWriteMs = head.lastWriteMs; // the series' last write: when it counts as idle
       // Head memory is counted by capacity: the new head's buffer counts from now on.
       this.host.adjustHeadBytes(s.head.bytes - head.bytes);
       return snap;

@@ -3,6 +3,8 @@ import type { SeriesRows } from '../model.ts';
 import { sortDedupe, type SortedRows } from './sorted-rows.ts';
 
 const INITIAL_CAPACITY = 64;
+/** The smallest head buffer (rows): what a new series, or an idle one's next head, starts with. */
+export const MIN_HEAD_CAPACITY = INITIAL_CAPACITY;
 /** Head capacity (rows) below which it grows ×4 instead of ×2 (a head filling towards a 4096-row
  *  seal goes 64 → 256 → 1024 → its slack size: three moves, not four). */
 const FAST_GROWTH_BELOW = 2048;
