@@ -171,7 +171,7 @@ export function renderTables(cfg: Config, res: Results): string {
   const split = pullCostSplit(res.fat ?? []);
   if (split) {
     out.push('');
-    out.push(`The two probe sizes as one line, time = fixed + bytes ÷ rate (medians): a pull costs **${f1(split.fixedSec * 1000)} ms** whatever its size (request, source flush, first chunk, final synced write, verification) and then streams at **${f2(split.bytesPerSec / 2 ** 20)} MiB/s** (${f2(split.bytesPerSec / 1e6)} MB/s). Handoff bandwidth is that streaming rate; the per-pull cost is why a rebalance copies many vnodes per export stream.`);
+    out.push(`The two probe sizes as one line, time = fixed + bytes ÷ rate, through the two medians: about ${Math.round(split.fixedSec * 1000)} ms per pull whatever its size (request, source flush, first chunk, final synced write, verification), then about ${Math.round(split.bytesPerSec / 2 ** 20)} MiB/s. A rough estimate: the jobs time themselves in whole milliseconds, and a pull of the smaller vnode takes only tens of them.`);
   }
   out.push('');
   out.push(cpuTable(res));
