@@ -149,7 +149,17 @@ export class Sealer {
   }
 
   private underPressure(): boolean {
-    return this.host.headBytes() > this.opts.headSoftLimit || this.host.walBytes() > this.opts.maxWalBytes;
+    return this.headPressed() || this.host.walBytes() > this.opts.maxWalBytes;
+  }
+
+  /** Head memory past its soft limit. */
+  private headPressed(): boolean {
+    return this.host.headBytes() > this.opts.headSoftLimit;
+  }
+
+  /** No row written to the series for idleMs (a head's lastWriteMs carries over to the next). */
+  private idleHead(head: SeriesHead, now: number): boolean {
+    return now - head.lastWriteMs >= this.opts.idleMs;
   }
 
   /** The noted full heads not being sealed already (heads swapped out since are let go). */
@@ -165,16 +175,16 @@ export class Sealer {
   private pick(all: boolean): SeriesState[] {
     const o = this.opts;
     const now = Date.now();
-    const pressed = this.host.headBytes() > o.headSoftLimit;
+    const pressed = this.headPressed();
     const ready: SeriesState[] = [];
     const others: SeriesState[] = [];
     for (const s of this.host.series()) {
       if (s.head.length === 0) {
-        if (!all) this.shrinkIfIdle(s, now, pressed);
+        if (!all) this.releaseEmptyHead(s, now, pressed);
         continue;
       }
       if (s.sealInFlight) continue;
-      if (all || s.head.length >= o.maxRows || now - s.head.lastWriteMs >= o.idleMs) ready.push(s);
+      if (all || s.head.length >= o.maxRows || this.idleHead(s.head, now)) ready.push(s);
       else others.push(s);
     }
     if (all) return ready;
@@ -204,9 +214,9 @@ export class Sealer {
    * memory_pool_size, and with enough series the limit would refuse writes with nothing left to
    * seal.
    */
-  private shrinkIfIdle(s: SeriesState, now: number, pressed: boolean): void {
+  private releaseEmptyHead(s: SeriesState, now: number, pressed: boolean): void {
     const head = s.head;
-    if (head.capacity <= MIN_HEAD_CAPACITY || !(pressed || now - head.lastWriteMs >= this.opts.idleMs)) return;
+    if (head.capacity <= MIN_HEAD_CAPACITY || !(pressed || this.idleHead(head, now))) return;
     s.head = new SeriesHead(undefined, this.opts.maxRows);
     s.head.lastWriteMs = head.lastWriteMs;
     this.host.adjustHeadBytes(s.head.bytes - head.bytes);
@@ -215,7 +225,7 @@ export class Sealer {
   private async sealGroup(series: SeriesState[]): Promise<void> {
     this.inFlight++;
     const now = Date.now();
-    const pressed = this.host.headBytes() > this.opts.headSoftLimit;
+    const pressed = this.headPressed();
     const snapshots = series.map((s) => {
       s.sealInFlight = true;
       this.full.delete(s); // its full head is swapped out below
@@ -226,7 +236,7 @@ export class Sealer {
       // it will reach (growing from a small capacity copies every column several times per seal).
       // A head sealed because it idled, or to relieve memory, is followed by a minimal one.
       const full = head.length >= this.opts.maxRows;
-      const quiet = pressed || now - head.lastWriteMs >= this.opts.idleMs;
+      const quiet = pressed || this.idleHead(head, now);
       s.head = new SeriesHead(
         full ? Math.ceil(this.opts.maxRows * SEAL_SLACK) : quiet ? MIN_HEAD_CAPACITY : Math.min(head.capacity, NEXT_HEAD_MAX_CAPACITY),
         this.opts.maxRows,

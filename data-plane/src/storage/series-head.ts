@@ -2,9 +2,8 @@ import type { PackedBatch } from '../ingest/packed-batch.ts';
 import type { SeriesRows } from '../model.ts';
 import { sortDedupe, type SortedRows } from './sorted-rows.ts';
 
-const INITIAL_CAPACITY = 64;
 /** The smallest head buffer (rows): what a new series, or an idle one's next head, starts with. */
-export const MIN_HEAD_CAPACITY = INITIAL_CAPACITY;
+export const MIN_HEAD_CAPACITY = 64;
 /** Head capacity (rows) below which it grows ×4 instead of ×2 (a head filling towards a 4096-row
  *  seal goes 64 → 256 → 1024 → its slack size: three moves, not four). */
 const FAST_GROWTH_BELOW = 2048;
@@ -43,8 +42,8 @@ export class SeriesHead {
    * instead of doubling, since only the appends that land before the seal runs need room.
    * `fieldSlots`: field columns to make room for up front (the previous head's count).
    */
-  constructor(capacity = INITIAL_CAPACITY, private readonly sealAt = 0, fieldSlots = 0) {
-    this.cap = Math.max(INITIAL_CAPACITY, capacity);
+  constructor(capacity = MIN_HEAD_CAPACITY, private readonly sealAt = 0, fieldSlots = 0) {
+    this.cap = Math.max(MIN_HEAD_CAPACITY, capacity);
     this.slots = fieldSlots;
     this.buf = newBuffer(this.cap * (1 + this.slots));
   }
