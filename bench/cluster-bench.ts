@@ -42,8 +42,8 @@
  *                        0 = one per core each, as the standalone baseline runs)
  *   --fat-rows N[,M]     rows of one extra symbol per single-vnode copy probe after the handoff,
  *                        one probe per size, each its own symbol and vnode (default
- *                        3000000,10000000; --quick 1000000; 0 = skip). Two sizes separate a
- *                        pull's fixed cost from its streaming rate
+ *                        3000000,10000000; --quick 1000000; 0 = skip). Two sizes give a rough
+ *                        split of a pull's time into a fixed cost and a streaming rate
  *   --probe-warmups N    untimed pulls of that vnode before the three timed ones (default 2)
  *   --profile            profile run: node-1..3 under `bun --cpu-prof`, stopped right after the
  *                        3-node ingest (no queries, no handoff), then their hottest functions
