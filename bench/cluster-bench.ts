@@ -45,6 +45,11 @@
  *                        3000000,10000000; --quick 1000000; 0 = skip). Two sizes give a rough
  *                        split of a pull's time into a fixed cost and a streaming rate
  *   --probe-warmups N    untimed pulls of that vnode before the three timed ones (default 2)
+ *   --repeat N           ingest pairs to run (default 1): each a fresh standalone server, then 3
+ *                        fresh nodes (and Consul agent), both warmed up as above; the report gives
+ *                        every pair's cluster ÷ standalone ratio and their median (the machine is
+ *                        shared and one pair's ratio moves by ±15%); the last pair goes on to the
+ *                        queries, the handoff and the probes
  *   --profile            profile run: node-1..3 under `bun --cpu-prof`, stopped right after the
  *                        3-node ingest (no queries, no handoff), then their hottest functions
  *   --no-record          do not append to bench/RESULTS.md   --label TEXT   section title note
@@ -66,7 +71,7 @@ import { vnodeOf } from '../data-plane/src/storage/vnode-of.ts';
 import { BenchNode, machineBusySec, movedReplicas, readCpuProfile, ringSettled, unionSec, type ClusterSettings, type HandoffJob, type RingAnswer } from './cluster-nodes.ts';
 import {
   HANDOFF_DAY, HANDOFF_ROWS_PER_REQUEST, HISTORY_DAY, WARMUP_DAY, HISTORY_ROWS_PER_DAY, START_DAY, VNODES, details, f2, mib, renderSection, renderTables,
-  type Config, type CpuSplit, type FatCopy, type HandoffResult, type QueryTimes, type Results,
+  type Config, type CpuSplit, type FatCopy, type HandoffResult, type IngestPair, type QueryTimes, type Results,
 } from './cluster-report.ts';
 import { backgroundReader, batchQuery, pacedWriter, sendSpread, symbolDayQuery, verifyAcked, type VerifyResult } from './cluster-load.ts';
 
@@ -112,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
       'node-workers': { type: 'string' },
       'fat-rows': { type: 'string' },
       'probe-warmups': { type: 'string' },
+      repeat: { type: 'string', default: '1' },
       profile: { type: 'boolean', default: false },
       'no-record': { type: 'boolean', default: false },
       label: { type: 'string', default: '' },
@@ -138,7 +144,9 @@ async function main(argv: string[]): Promise<number> {
     profile: v.profile!,
     seed: Number(v.seed),
     quick: v.quick!,
+    repeat: Math.max(1, Math.floor(Number(v.repeat))),
   };
+  if (!Number.isFinite(cfg.repeat)) throw new Error('--repeat must be a number ≥ 1');
   if (!(cfg.grow >= 1 && cfg.grow <= 2)) throw new Error('--grow must be 1 or 2 (nodes 127.0.0.14–15)');
   const command = `npm run bench -- cluster ${argv.map(shellQuote).join(' ')}`.trim();
   const machine = machineInfo();
@@ -161,7 +169,15 @@ async function main(argv: string[]): Promise<number> {
 
   const res: Results = { errors: [] };
   const order = symbolOrder(cols.symbols, cfg.seed);
-  await standalone(cfg, { lp, warmLp, cols, range, order }, res);
+  const w = { lp, warmLp, cols, range, order };
+  res.pairs = [];
+  for (let pair = 1; pair < cfg.repeat; pair++) {
+    log(`ingest pair ${pair} of ${cfg.repeat} (ingest only)`);
+    const p = await ingestPair(cfg, w, res);
+    if (p) res.pairs.push(p);
+  }
+  if (cfg.repeat > 1) log(`ingest pair ${cfg.repeat} of ${cfg.repeat}`);
+  await standalone(cfg, w, res);
 
   let consul: ConsulAgent | undefined;
   const nodes: BenchNode[] = [];
@@ -172,19 +188,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     consul = await startConsulAgent();
     log(`consul dev agent at ${consul.address}`);
-    const settings: ClusterSettings = {
-      name: 'bench',
-      token: `bench-${process.pid}-${Date.now()}`,
-      consul: new ConsulClient({ servers: [consul.address] }),
-      consulAddress: consul.address,
-      replicationFactor: 2,
-      consistency: 'quorum',
-      maxMoves: cfg.maxMoves,
-      profile: cfg.profile,
-      workerThreads: cfg.nodeWorkers,
-    };
+    const settings = clusterSettings(cfg, consul);
     const pids = () => ({ ...Object.fromEntries(nodes.map((n) => [n.id, n.pid])), consul: consul!.proc.pid ?? 0 });
     const { acked: ackedIngest, warmAcked } = await clusterIngest(cfg, { lp, warmLp, cols, range, order, nodes, settings, pids }, res);
+    if (res.standalone && res.cluster) res.pairs.push({ standalone: res.standalone.ingest.rowsPerSec, cluster: res.cluster.ingest.rowsPerSec });
     if (cfg.profile) throw new ProfileDone();
     const history = await loadHistory(cfg, { nodes, settings, pids }, res);
     await handoff(cfg, { poolBodies, nodes, settings, pids, order, range }, res);
@@ -246,10 +253,58 @@ let stopEverything: () => Promise<void> = async () => {};
 class ProfileDone extends Error {}
 let handoffAcked: Uint8Array = new Uint8Array(0);
 
+function clusterSettings(cfg: Config, consul: ConsulAgent): ClusterSettings {
+  return {
+    name: 'bench',
+    token: `bench-${process.pid}-${Date.now()}`,
+    consul: new ConsulClient({ servers: [consul.address] }),
+    consulAddress: consul.address,
+    replicationFactor: 2,
+    consistency: 'quorum',
+    maxMoves: cfg.maxMoves,
+    profile: cfg.profile,
+    workerThreads: cfg.nodeWorkers,
+  };
+}
+
+type IngestWork = { lp: Body[]; warmLp: Body[]; cols: BarColumns; range: Range; order: string[] };
+
+/**
+ * One extra ingest pair for --repeat: phases 1 and 2 without their queries, each into fresh
+ * servers (a fresh Consul agent too, so no ring state carries over), everything stopped after.
+ * Null when either ingest failed (its error goes to `res.errors`).
+ */
+async function ingestPair(cfg: Config, w: IngestWork, res: Results): Promise<IngestPair | null> {
+  const r: Results = { errors: [] };
+  await standalone(cfg, w, r, false);
+  let consul: ConsulAgent | undefined;
+  const nodes: BenchNode[] = [];
+  stopEverything = async () => {
+    for (const n of nodes) await n.stop().catch(() => undefined);
+    await consul?.stop();
+  };
+  try {
+    consul = await startConsulAgent();
+    const pids = () => ({ ...Object.fromEntries(nodes.map((n) => [n.id, n.pid])), consul: consul!.proc.pid ?? 0 });
+    await clusterIngest(cfg, { ...w, nodes, settings: clusterSettings(cfg, consul), pids }, r, false);
+  } catch (e) {
+    r.errors.push(`cluster: ${(e as Error).message}`);
+  } finally {
+    for (const n of nodes) await n.stop().catch(() => undefined);
+    for (const n of nodes) n.cleanup();
+    await consul?.stop();
+  }
+  res.errors.push(...r.errors.map((e) => `ingest pair: ${e}`));
+  if (!r.standalone || !r.cluster || r.errors.length) return null;
+  log(`pair: cluster ${fmtRate(r.cluster.ingest.rowsPerSec)} ÷ standalone ${fmtRate(r.standalone.ingest.rowsPerSec)} rows/s = ${((100 * r.cluster.ingest.rowsPerSec) / r.standalone.ingest.rowsPerSec).toFixed(0)}%`);
+  return { standalone: r.standalone.ingest.rowsPerSec, cluster: r.cluster.ingest.rowsPerSec };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Phase 1: standalone baseline
 
-async function standalone(cfg: Config, w: { lp: Body[]; warmLp: Body[]; cols: BarColumns; range: Range; order: string[] }, res: Results): Promise<void> {
+/** `withQueries`: time the candle queries after the ingest (extra --repeat pairs skip them). */
+async function standalone(cfg: Config, w: IngestWork, res: Results, withQueries = true): Promise<void> {
   const t = new StockTsdbTarget({ name: 'standalone' });
   // --profile: the server inherits BUN_OPTIONS (Bun reads extra CLI flags from it).
   const profDir = cfg.profile ? tempDir('standalone-prof') : '';
@@ -267,10 +322,14 @@ async function standalone(cfg: Config, w: { lp: Body[]; warmLp: Body[]; cols: Ba
     const r = await sendAll(w.lp, t.lineProtocolWrite('ns'), { clients: cfg.clients, serverPid: t.pid });
     const split = cpu.end();
     log(`standalone: ${fmtRate(r.rowsPerSec)} rows/s (${r.wallSec.toFixed(1)} s; server CPU ${r.serverCpuSec.toFixed(1)} s, client ${r.clientCpuSec.toFixed(1)} s, machine ${split.machine.toFixed(1)} s)`);
+    if (!withQueries) {
+      res.standalone = { ingest: r, cpu: split, load };
+      return;
+    }
     const bases = [new URL(t.lineProtocolWrite('ns').url).origin];
-    const queries = await timeQueries(cfg, { bases, cols: w.cols, range: w.range, order: w.order });
-    log(`standalone: symbol-day p50 ${queries.symbolDayMs.p50.toFixed(2)} ms p99 ${queries.symbolDayMs.p99.toFixed(2)} ms; batch p50 ${queries.batchMs.p50.toFixed(1)} ms p99 ${queries.batchMs.p99.toFixed(1)} ms; ${queries.check}`);
-    res.standalone = { ingest: r, cpu: split, queries, load };
+    const q = await timeQueries(cfg, { bases, cols: w.cols, range: w.range, order: w.order });
+    log(`standalone: symbol-day p50 ${q.symbolDayMs.p50.toFixed(2)} ms p99 ${q.symbolDayMs.p99.toFixed(2)} ms; batch p50 ${q.batchMs.p50.toFixed(1)} ms p99 ${q.batchMs.p99.toFixed(1)} ms; ${q.check}`);
+    res.standalone = { ingest: r, cpu: split, queries: q, load };
   } catch (e) {
     res.errors.push(`standalone: ${(e as Error).message}`);
     log(`standalone FAILED: ${(e as Error).message}\n${t.logTail()}`);
@@ -297,8 +356,9 @@ interface ClusterCtx {
 
 async function clusterIngest(
   cfg: Config,
-  c: ClusterCtx & { lp: Body[]; warmLp: Body[]; cols: BarColumns; range: Range; order: string[] },
+  c: ClusterCtx & IngestWork,
   res: Results,
+  withQueries = true,
 ): Promise<{ acked: Uint8Array; warmAcked: Uint8Array }> {
   const ids = ['node-1', 'node-2', 'node-3'];
   log('cluster: registering node-1..3 in Consul and starting them');
@@ -331,7 +391,7 @@ async function clusterIngest(
     unacked += (await n.metric('stock_tsdb_cluster_writes_unacknowledged_total')) || 0;
   }
   const { acked, ...ingest } = r;
-  if (cfg.profile) {
+  if (cfg.profile || !withQueries) {
     res.cluster = { ingest, cpu: split, hintsStored, unacked, ringSec, load };
     return { acked, warmAcked };
   }

@@ -45,6 +45,8 @@ export interface Config {
   profile: boolean;
   seed: number;
   quick: boolean;
+  /** ingest pairs (a fresh standalone server, then 3 fresh nodes) run in all; the last goes on to the queries and the handoff */
+  repeat: number;
 }
 
 /** CPU seconds per process and for the machine over one phase. */
@@ -63,7 +65,7 @@ export interface QueryTimes {
 
 /** Everything one run measured (also written to bench/out/cluster-*.json). */
 export interface Results {
-  standalone?: { ingest: { rowsPerSec: number; wallSec: number; rows: number; serverCpuSec: number; clientCpuSec: number; requestMs: Percentiles }; cpu: CpuSplit; queries: QueryTimes; load: string };
+  standalone?: { ingest: { rowsPerSec: number; wallSec: number; rows: number; serverCpuSec: number; clientCpuSec: number; requestMs: Percentiles }; cpu: CpuSplit; queries?: QueryTimes; load: string };
   cluster?: { ingest: Omit<SpreadResult, 'acked'>; cpu: CpuSplit; queries?: QueryTimes; hintsStored: number; unacked: number; ringSec: number; load: string };
   history?: { rows: number; days: number; failed: number; sec: number; flushSec: number; verify?: VerifyResult };
   handoff?: HandoffResult;
@@ -71,7 +73,22 @@ export interface Results {
   disk?: Record<string, number>;
   profiles?: Record<string, ProfileSummary>;
   fat?: FatCopy[];
+  /** every ingest pair's rates, in run order (the last is the pair in the tables) */
+  pairs?: IngestPair[];
   errors: string[];
+}
+
+/** One standalone ingest and the 3-node ingest after it, each into fresh servers. */
+export interface IngestPair {
+  standalone: number;
+  cluster: number;
+}
+
+/** The median of the pairs' cluster ÷ standalone ratios. */
+export function medianPairRatio(pairs: readonly IngestPair[]): number {
+  const r = pairs.map((p) => p.cluster / p.standalone).sort((a, b) => a - b);
+  const m = r.length >> 1;
+  return r.length % 2 ? r[m] : (r[m - 1] + r[m]) / 2;
 }
 
 /** Phase 3: growing the ring while writing and reading. */
@@ -227,7 +244,7 @@ export function details(cfg: Config, res: Results): string[] {
   const s = res.standalone;
   const c = res.cluster;
   const h = res.handoff;
-  if (s) out.push(`- standalone: ${s.ingest.rows} rows in ${f1(s.ingest.wallSec)} s, request p50 ${f1(s.ingest.requestMs.p50)} ms p99 ${f1(s.ingest.requestMs.p99)} ms; server CPU ${f1(s.ingest.serverCpuSec)} s, client ${f1(s.ingest.clientCpuSec)} s; queries ${s.queries.check}; load at start \`${s.load}\``);
+  if (s) out.push(`- standalone: ${s.ingest.rows} rows in ${f1(s.ingest.wallSec)} s, request p50 ${f1(s.ingest.requestMs.p50)} ms p99 ${f1(s.ingest.requestMs.p99)} ms; server CPU ${f1(s.ingest.serverCpuSec)} s, client ${f1(s.ingest.clientCpuSec)} s; queries ${s.queries?.check ?? 'not run'}; load at start \`${s.load}\``);
   if (c) {
     out.push(`- 3 nodes: ring of 3 settled ${f1(c.ringSec)} s after start; ${c.ingest.rows} rows acknowledged in ${f1(c.ingest.wallSec)} s (${c.ingest.failed} failed requests), request p50 ${f1(c.ingest.requestMs.p50)} ms p99 ${f1(c.ingest.requestMs.p99)} ms; hints stored during ingest ${c.hintsStored}, unacknowledged writes ${c.unacked}; queries ${c.queries?.check ?? 'not run'}; load at start \`${c.load}\``);
   }
@@ -236,6 +253,10 @@ export function details(cfg: Config, res: Results): string[] {
   if (h) {
     const steps = Math.round((h.epochAfter - h.epochBefore) / 2);
     out.push(`- handoff ${h.from} → ${h.to}: epochs ${h.epochBefore} → ${h.epochAfter}, i.e. about ${steps} rebalance step${steps === 1 ? '' : 's'} of ≤ ${cfg.maxMoves} replica moves (each publishes pending moves, copies, then publishes the flip; old replicas are dropped 2 s later in the background); ring change seen ${f1(h.detectSec)} s after the new nodes were started (Consul check + leader loop); copy jobs per vnode p50 ${f1(h.jobMs.p50)} ms p99 ${f1(h.jobMs.p99)} ms max ${f1(h.jobMs.max)} ms; copy jobs running during ${f1(h.copySec)} s of the ${f1(h.windowSec)} s window; writes ${fmtRate(h.writes.rate)} rows/s acknowledged (${h.writes.ackedRows} rows)${h.writes.errors.length ? `, errors: ${h.writes.errors.join('; ')}` : ''}; reads p50 ${f2(h.reads.ms.p50)} ms p99 ${f2(h.reads.ms.p99)} ms max ${f1(h.reads.ms.max)} ms${h.reads.errors.length ? `, errors: ${h.reads.errors.join('; ')}` : ''}; load at start \`${h.load}\``);
+  }
+  if ((res.pairs?.length ?? 0) > 1) {
+    const ps = res.pairs!;
+    out.push(`- ingest repeated: ${ps.length} pairs, each a fresh standalone server then 3 fresh nodes (fresh Consul agent), with the same warm-up; cluster ÷ standalone per pair (= per core): ${ps.map((p) => `${fmtRate(p.cluster)} ÷ ${fmtRate(p.standalone)} = ${(100 * p.cluster / p.standalone).toFixed(0)}%`).join(', ')}; **median ${(100 * medianPairRatio(ps)).toFixed(0)}%**. The tables show the last pair (the one queried and grown).`);
   }
   for (const v of res.verify ?? []) {
     if (v.r.missing || v.r.wrong) out.push(`- verify via ${v.node}: ${v.r.missing} missing, ${v.r.wrong} wrong of ${v.r.expected}: ${v.r.examples.join('; ')}`);
