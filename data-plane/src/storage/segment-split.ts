@@ -17,10 +17,13 @@ export interface SealInput {
  * Merges new rows with the stored segments they touch and cuts the result into segments of at
  * most `maxRows` rows. Cuts prefer logical block boundaries (floor(ts / blockSizeUs)) so one
  * 30-second block is never split across two stored values unless it alone exceeds `maxRows`.
- * Pure; runs in codec workers.
+ * Pure; runs in codec workers. The chunks may be views of `input`'s arrays (rows already in
+ * order are not copied): read them before changing the input.
  */
 export function mergeAndSplit(input: SealInput, maxRows: number, blockSizeUs: number): SortedRows[] {
-  const fresh = sortDedupe(input.ts, input.fields, input.values);
+  // Read in place when already in order: the input is a sealed head's snapshot (or rows the
+  // caller no longer changes), and the chunks returned are only encoded, never kept.
+  const fresh = sortDedupe(input.ts, input.fields, input.values, input.ts.length, true);
   const existing = input.existing.slice().sort((a, b) => (a.ts[0] ?? 0) - (b.ts[0] ?? 0));
   // Later layers win ties; stored segments are disjoint among themselves, so their relative
   // order does not matter, only whether they come before or after the fresh rows.

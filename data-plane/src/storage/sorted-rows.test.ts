@@ -28,6 +28,20 @@ describe('sortDedupe()', () => {
       expect(pairs(layer(rows))).toEqual(naive(rows));
     }));
   });
+  it('inPlace: rows already in order come back as views of the input; other rows are still copied', () => {
+    const ts = new Float64Array([1, 2, 3, 9]);
+    const open = new Float64Array([10, 20, 30, 90]);
+    const view = sortDedupe(ts, ['open'], [open], 3, true);
+    expect([...view.ts]).toEqual([1, 2, 3]);
+    expect(view.ts.buffer).toBe(ts.buffer);
+    expect(view.values[0].buffer).toBe(open.buffer);
+    expect(sortDedupe(ts, ['open'], [open], 3).ts.buffer).not.toBe(ts.buffer);
+    const unsorted = new Float64Array([2, 1, 2]);
+    const sorted = sortDedupe(unsorted, ['open'], [new Float64Array([1, 2, 3])], 3, true);
+    expect([...sorted.ts]).toEqual([1, 2]);
+    expect([...sorted.values[0]]).toEqual([2, 3]);
+    expect(sorted.ts.buffer).not.toBe(unsorted.buffer);
+  });
 });
 
 describe('mergeLayers()', () => {

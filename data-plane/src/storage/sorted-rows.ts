@@ -19,8 +19,12 @@ export function emptyRows(fields: string[] = []): SortedRows {
  * Sorts rows by timestamp; of rows with equal timestamps the LAST one (in input order) wins.
  * Upsert is per row (DESIGN §3): the later row replaces the earlier one entirely, so a field
  * the later row lacks is absent afterwards, as in QuestDB's dedup upsert.
+ *
+ * Input already sorted and unique comes back copied, unless `inPlace`: then as views of the
+ * input, for callers whose input never changes while they read the result (a codec worker
+ * sealing a swapped-out head: the copy was a fresh 200 KB per 4096-row OHLCV seal).
  */
-export function sortDedupe(ts: Float64Array, fields: string[], values: Float64Array[], length = ts.length): SortedRows {
+export function sortDedupe(ts: Float64Array, fields: string[], values: Float64Array[], length = ts.length, inPlace = false): SortedRows {
   const n = length;
   let sorted = true;
   let unique = true;
@@ -32,6 +36,7 @@ export function sortDedupe(ts: Float64Array, fields: string[], values: Float64Ar
     if (ts[i] === ts[i - 1]) unique = false;
   }
   if (sorted && unique) {
+    if (inPlace) return { ts: ts.subarray(0, n), fields, values: values.map((v) => v.subarray(0, n)) };
     return { ts: ts.slice(0, n), fields, values: values.map((v) => v.slice(0, n)) };
   }
   let order: Uint32Array;
