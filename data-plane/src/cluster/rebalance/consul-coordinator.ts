@@ -90,7 +90,7 @@ export class ConsulCoordinator {
     let index = 0;
     while (!this.stopped) {
       try {
-        const { doc, index: next } = await this.store.watch(index, 10);
+        const { doc, index: next } = await this.store.watch(index, 10, this.abort.signal);
         if (next < index) index = 0;
         else index = next;
         if (doc && doc.placement.epoch > (this.o.node.ringDoc?.placement.epoch ?? 0)) {
@@ -101,14 +101,14 @@ export class ConsulCoordinator {
       } catch (err) {
         if (this.stopped) return;
         this.o.log('warn', 'cluster: ring watch failed; retrying', { err: String(err) });
-        await sleep(1000);
+        await sleep(1000, this.abort.signal);
       }
     }
   }
 
   private async leaderLoop(): Promise<void> {
     while (!this.stopped) {
-      await sleep(this.o.intervalMs);
+      await sleep(this.o.intervalMs, this.abort.signal);
       if (this.stopped || this.rebalancing) continue;
       try {
         await this.maybeRebalance();
@@ -145,6 +145,16 @@ function sameIds(a: readonly string[], b: readonly string[]): boolean {
   return x.length === b.length && x.every((v, i) => v === b[i]);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** Resolves after `ms`, or at once when `signal` aborts (so stop() does not wait out a pause). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

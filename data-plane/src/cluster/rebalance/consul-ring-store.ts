@@ -19,9 +19,12 @@ export class ConsulRingStore implements RingStore {
     return this.consul.kvCas(this.key, JSON.stringify(ringDocToJson(next)), expected ?? 0);
   }
 
-  /** Blocks until the stored document changes after `index` (or `waitSec` passes); for watchers. */
-  async watch(index: number, waitSec = 30): Promise<{ doc: RingDoc | null; index: number }> {
-    const r = await this.consul.kvGet(this.key, { index, wait: `${waitSec}s` });
+  /**
+   * Blocks until the stored document changes after `index` (or `waitSec` passes); for watchers.
+   * `signal` ends the wait early (a stopping node must not wait out the blocking query).
+   */
+  async watch(index: number, waitSec = 30, signal?: AbortSignal): Promise<{ doc: RingDoc | null; index: number }> {
+    const r = await this.consul.kvGet(this.key, { index, wait: `${waitSec}s`, signal });
     return { doc: r.value?.value ? parseRingDoc(JSON.parse(r.value.value)) : null, index: r.index };
   }
 }
