@@ -63,7 +63,12 @@ start_node() {
     await Bun.write('$dir/config.json', JSON.stringify(c, null, 2));"
   nohup "$root/bin/stock-tsdb" --config "$dir/config.json" >"$dir/stock-tsdb.out" 2>&1 &
   echo $! >"$dir/pid"
-  "$root/scripts/utils/health_check.sh" --url "http://127.0.0.1:$mport" --retries 60 >/dev/null
+  if ! "$root/scripts/utils/health_check.sh" --url "http://127.0.0.1:$mport" --retries 60 >/dev/null; then
+    # Say why: the node's own output (a port in use, a bad config) is in its log.
+    echo "node-$i did not become healthy; the end of $dir/stock-tsdb.out:" >&2
+    tail -n 20 "$dir/stock-tsdb.out" >&2 || true
+    exit 1
+  fi
   # Registered and passing in Consul (its check runs every second).
   for _ in $(seq 1 150); do
     # (no `curl | grep -q` here: under pipefail grep's early exit makes the pipeline fail)

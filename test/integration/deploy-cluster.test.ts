@@ -19,7 +19,9 @@ describe('scripts/deploy_cluster.sh (the original quick start)', () => {
 
   it('starts Consul and 2 nodes, which register and agree on a ring; --stop stops them all', async () => {
     const consulPort = await freePort();
-    const base = 20000 + (process.pid % 2000) * 10;
+    // Fixed ports below the kernel's ephemeral range (32768+ here): the other test files' listeners
+    // and connections take ephemeral ports, which a base up to 40000 could collide with.
+    const base = 20000 + (process.pid % 1000) * 10;
     const up = sh(['--nodes', '2', '--consul', `127.0.0.1:${consulPort}`, '--run-dir', runDir, '--base-port', String(base)]);
     expect(up.code, up.out).toBe(0);
     expect(up.out).toContain('node-2: data 127.0.0.1');
