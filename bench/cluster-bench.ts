@@ -179,17 +179,13 @@ async function main(argv: string[]): Promise<number> {
   if (cfg.repeat > 1) log(`ingest pair ${cfg.repeat} of ${cfg.repeat}`);
   await standalone(cfg, w, res);
 
-  let consul: ConsulAgent | undefined;
-  const nodes: BenchNode[] = [];
-  stopEverything = async () => {
-    for (const n of nodes) await n.stop().catch(() => undefined);
-    await consul?.stop();
-  };
+  const procs = new ClusterProcs();
+  const nodes = procs.nodes;
   try {
-    consul = await startConsulAgent();
+    const consul = (procs.consul = await startConsulAgent());
     log(`consul dev agent at ${consul.address}`);
     const settings = clusterSettings(cfg, consul);
-    const pids = () => ({ ...Object.fromEntries(nodes.map((n) => [n.id, n.pid])), consul: consul!.proc.pid ?? 0 });
+    const pids = procs.pids;
     const { acked: ackedIngest, warmAcked } = await clusterIngest(cfg, { lp, warmLp, cols, range, order, nodes, settings, pids }, res);
     if (res.standalone && res.cluster) res.pairs.push({ standalone: res.standalone.ingest.rowsPerSec, cluster: res.cluster.ingest.rowsPerSec });
     if (cfg.profile) throw new ProfileDone();
@@ -234,7 +230,7 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     if (!v.keep) for (const n of nodes) n.cleanup();
-    await consul?.stop();
+    await procs.consul?.stop();
   }
   machine.uptimeAfter = uptime();
 
@@ -252,6 +248,20 @@ let stopEverything: () => Promise<void> = async () => {};
 /** Ends a --profile run after the 3-node ingest. */
 class ProfileDone extends Error {}
 let handoffAcked: Uint8Array = new Uint8Array(0);
+
+/** One cluster's processes: the signal handler stops the latest one made (stopEverything). */
+class ClusterProcs {
+  consul?: ConsulAgent;
+  readonly nodes: BenchNode[] = [];
+  constructor() {
+    stopEverything = () => this.stopAll();
+  }
+  readonly pids = (): Record<string, number> => ({ ...Object.fromEntries(this.nodes.map((n) => [n.id, n.pid])), consul: this.consul?.proc.pid ?? 0 });
+  async stopAll(): Promise<void> {
+    for (const n of this.nodes) await n.stop().catch(() => undefined);
+    await this.consul?.stop();
+  }
+}
 
 function clusterSettings(cfg: Config, consul: ConsulAgent): ClusterSettings {
   return {
@@ -277,22 +287,15 @@ type IngestWork = { lp: Body[]; warmLp: Body[]; cols: BarColumns; range: Range; 
 async function ingestPair(cfg: Config, w: IngestWork, res: Results): Promise<IngestPair | null> {
   const r: Results = { errors: [] };
   await standalone(cfg, w, r, false);
-  let consul: ConsulAgent | undefined;
-  const nodes: BenchNode[] = [];
-  stopEverything = async () => {
-    for (const n of nodes) await n.stop().catch(() => undefined);
-    await consul?.stop();
-  };
+  const procs = new ClusterProcs();
   try {
-    consul = await startConsulAgent();
-    const pids = () => ({ ...Object.fromEntries(nodes.map((n) => [n.id, n.pid])), consul: consul!.proc.pid ?? 0 });
-    await clusterIngest(cfg, { ...w, nodes, settings: clusterSettings(cfg, consul), pids }, r, false);
+    const consul = (procs.consul = await startConsulAgent());
+    await clusterIngest(cfg, { ...w, nodes: procs.nodes, settings: clusterSettings(cfg, consul), pids: procs.pids }, r, false);
   } catch (e) {
     r.errors.push(`cluster: ${(e as Error).message}`);
   } finally {
-    for (const n of nodes) await n.stop().catch(() => undefined);
-    for (const n of nodes) n.cleanup();
-    await consul?.stop();
+    await procs.stopAll();
+    for (const n of procs.nodes) n.cleanup();
   }
   res.errors.push(...r.errors.map((e) => `ingest pair: ${e}`));
   if (!r.standalone || !r.cluster || r.errors.length) return null;
