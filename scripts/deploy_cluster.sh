@@ -11,6 +11,7 @@
 # cores ÷ nodes codec workers (at least 1), not one per core each (that oversubscribes the cores).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+. "$root/scripts/utils/process.sh"
 bun="$root/node_modules/.bin/bun"
 nodes=0 consul="127.0.0.1:8500" config="$root/config/cluster_scalable.lua" base=6400 run_dir="./run/cluster" token="" action=deploy target=""
 while [ $# -gt 0 ]; do
@@ -83,7 +84,7 @@ stop_node() {
   local dir="$run_dir/$1"
   [ -f "$dir/pid" ] || return 0
   kill -TERM "$(cat "$dir/pid")" 2>/dev/null || true
-  for _ in $(seq 1 300); do kill -0 "$(cat "$dir/pid")" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 300); do process_running "$(cat "$dir/pid")" || break; sleep 0.1; done
   rm -f "$dir/pid"
 }
 

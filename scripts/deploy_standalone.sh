@@ -5,6 +5,7 @@
 # The pid goes to RUN_DIR/stock-tsdb.pid (default ./run), the console output to RUN_DIR/stock-tsdb.out.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+. "$root/scripts/utils/process.sh"
 config="$root/config/standalone_performance.lua" run_dir="./run" stop=0 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -23,13 +24,13 @@ if [ "$stop" = 1 ]; then
   [ -f "$pidfile" ] || { echo "not running (no $pidfile)"; exit 0; }
   pid="$(cat "$pidfile")"
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 300); do process_running "$pid" || break; sleep 0.1; done
   rm -f "$pidfile"
   echo "stopped stock-tsdb (pid $pid)"
   exit 0
 fi
 [ -x "$root/node_modules/.bin/bun" ] || bash "$root/scripts/install.sh"
-if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+if [ -f "$pidfile" ] && process_running "$(cat "$pidfile")"; then
   echo "already running (pid $(cat "$pidfile"))" >&2; exit 1
 fi
 nohup "$root/bin/stock-tsdb" --config "$config" "${extra[@]}" >"$run_dir/stock-tsdb.out" 2>&1 &
@@ -38,7 +39,7 @@ echo $! >"$pidfile"
 for _ in $(seq 1 300); do
   line="$(grep -m1 'listening data=' "$run_dir/stock-tsdb.out" 2>/dev/null || true)"
   [ -n "$line" ] && break
-  kill -0 "$(cat "$pidfile")" 2>/dev/null || { cat "$run_dir/stock-tsdb.out" >&2; rm -f "$pidfile"; exit 1; }
+  process_running "$(cat "$pidfile")" || { cat "$run_dir/stock-tsdb.out" >&2; rm -f "$pidfile"; exit 1; }
   sleep 0.1
 done
 [ -n "$line" ] || { echo "stock-tsdb did not start in 30 s; see $run_dir/stock-tsdb.out" >&2; exit 1; }

@@ -46,4 +46,21 @@ describe('operations scripts (deploy_standalone.sh, utils/health_check.sh)', () 
     expect(gone.code).toBe(1);
     expect(gone.out).toMatch(/unhealthy/);
   }, 90_000);
+
+  it('utils/process.sh: process_running is false for a zombie, which `kill -0` still finds', () => {
+    // `sleep 0 &` exits at once; its parent then execs into `sleep 5`, which never collects it:
+    // a zombie for the next 5 s, like a stopped server that init has not reaped yet.
+    const probe = `
+      . "${join(REPO_ROOT, 'scripts/utils/process.sh')}"
+      bash -c 'sleep 0 & echo $! > "$1"; exec sleep 5' _ "$T/zombie" & parent=$!
+      for _ in $(seq 1 50); do [ -s "$T/zombie" ] && [ "$(sed -e 's/^.*) //' /proc/$(cat "$T/zombie")/stat | cut -d' ' -f1)" = Z ] && break; sleep 0.1; done
+      z=$(cat "$T/zombie")
+      kill -0 "$z" && echo "kill0=yes"
+      process_running "$z" && echo "zombie=running" || echo "zombie=gone"
+      process_running "$parent" && echo "parent=running"
+      process_running 999999999 || echo "missing=gone"
+      kill "$parent"`;
+    const r = spawnSync('bash', ['-c', probe], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, T: tmp } });
+    expect(r.stdout.trim().split('\n'), r.stderr).toEqual(['kill0=yes', 'zombie=gone', 'parent=running', 'missing=gone']);
+  });
 });
