@@ -186,7 +186,7 @@ async function main(argv: string[]): Promise<number> {
     log(`consul dev agent at ${consul.address}`);
     const settings = clusterSettings(cfg, consul);
     const pids = procs.pids;
-    const { acked: ackedIngest, warmAcked } = await clusterIngest(cfg, { lp, warmLp, cols, range, order, nodes, settings, pids }, res);
+    const { acked: ackedIngest, warmAcked } = await clusterIngest(cfg, { ...w, nodes, settings, pids }, res);
     if (res.standalone && res.cluster) res.pairs.push({ standalone: res.standalone.ingest.rowsPerSec, cluster: res.cluster.ingest.rowsPerSec });
     if (cfg.profile) throw new ProfileDone();
     const history = await loadHistory(cfg, { nodes, settings, pids }, res);
