@@ -8,6 +8,7 @@
  * least `minIntervalMs` apart in case a server answers at once with an unchanged index.
  */
 import type { BlockingOptions, Indexed } from './consul-client.ts';
+import { abortableSleep as sleep } from '../util/abortable-sleep.ts';
 
 /** Options of `startBlockingWatch`. */
 export interface BlockingWatchOptions {
@@ -93,17 +94,4 @@ function backoff(failures: number, opts: BlockingWatchOptions): number {
   const max = opts.maxBackoffMs ?? 15_000;
   const cap = Math.min(max, min * 2 ** Math.min(failures - 1, 30));
   return Math.round(cap / 2 + (Math.random() * cap) / 2);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

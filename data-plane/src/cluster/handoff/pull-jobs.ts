@@ -245,7 +245,8 @@ export class PullJobs {
     await this.engine.kv.write(parts.map((p) => this.progressOp(p.vnode, { from: s.from, after: p.after })));
     let batch: KvEntry[] = [];
     let batchBytes = 0;
-    let batchLimit = Math.min(FIRST_BATCH_BYTES, this.opts.batchBytes ?? BATCH_BYTES);
+    const maxBatchBytes = this.opts.batchBytes ?? BATCH_BYTES;
+    let batchLimit = Math.min(FIRST_BATCH_BYTES, maxBatchBytes);
     let arrived: Arrived[] = [];
     const received = new Map<Job, number>();
     const importBatch = async (entries: KvEntry[], complete: Arrived[]) => {
@@ -288,7 +289,7 @@ export class PullJobs {
       batch = [];
       batchBytes = 0;
       arrived = [];
-      batchLimit = Math.min(batchLimit * 2, this.opts.batchBytes ?? BATCH_BYTES);
+      batchLimit = Math.min(batchLimit * 2, maxBatchBytes);
     };
     let at = 0; // index in `open` of the vnode being streamed
     try {

@@ -3,6 +3,7 @@ import type { ConsulClient } from '../consul-client.ts';
 import type { ClusterNode } from '../node/cluster-node.ts';
 import type { RingMember } from '../node/ring-doc.ts';
 import { ConsulRingStore } from './consul-ring-store.ts';
+import { abortableSleep as sleep } from '../../util/abortable-sleep.ts';
 import { RebalanceDriver, type DriverOptions, type NodeAdmin } from './rebalance-driver.ts';
 
 /** The Consul service name every node registers under (the original quick start queries it). */
@@ -143,18 +144,4 @@ export class ConsulCoordinator {
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
   const x = [...a].sort();
   return x.length === b.length && x.every((v, i) => v === b[i]);
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (so stop() does not wait out a pause). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
