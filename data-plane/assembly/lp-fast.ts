@@ -80,7 +80,8 @@ let colsAt: usize = 0; // MAX_FIELDS columns of rowCap f64
 let orderAt: usize = 0; // i32 per row (pack's scratch)
 let mantAt: usize = 0; // MAX_FIELDS columns of rowCap u64: each value's decimal mantissa
 let scaleAt: usize = 0; // MAX_FIELDS columns of rowCap u8: each value's decimal scale (digits after '.')
-let walAt: usize = 0; // encodeWal()'s output, after the packed output
+let walSeriesAt: usize = 0; // encodeWal()'s u32 × (nSeries + 1): where each series starts in the record
+let walAt: usize = 0; // encodeWal()'s output, after the packed output and walSeriesAt
 let rowCap: i32 = 0;
 // output, placed by pack()
 let startsAt: usize = 0; // i32 × (nSeries + 1)
@@ -624,6 +625,15 @@ export function walPtr(): usize {
 }
 
 /**
+ * After encodeWal(): nSeries + 1 u32 byte offsets into the record, series k's bytes being
+ * [at[k], at[k + 1]) and at[0] the end of the field table. A cluster coordinator forwards each
+ * node a record made of the header, the field table and its series' ranges (wal-record-v2.ts).
+ */
+export function walSeriesPtr(): usize {
+  return walSeriesAt;
+}
+
+/**
  * Encodes the last parse's batch (after parse() returned `rows` ≥ 0) as a version-2 WAL record
  * without its trailing hash, at walPtr(); returns its length, or -1 when some number is too
  * large for the format (the caller then logs a version-1 record instead).
@@ -635,7 +645,8 @@ export function walPtr(): usize {
  * one correctly rounded division.
  */
 export function encodeWal(rows: i32): i32 {
-  walAt = align16(dataAt + ((<usize>(1 + nFields) * <usize>rows) << 3));
+  walSeriesAt = align16(dataAt + ((<usize>(1 + nFields) * <usize>rows) << 3));
+  walAt = align16(walSeriesAt + (<usize>(nSeries + 1) << 2));
   const bound =
     <usize>64 +
     <usize>nFields * (2 + MAX_NAME_BYTES) +
@@ -654,6 +665,7 @@ export function encodeWal(rows: i32): i32 {
   for (let f: i32 = 0; f < nFields; f++) p = putName(p, fieldName(f));
   const presenceBytes = <usize>((nFields + 7) >> 3);
   for (let s: i32 = 0; s < nSeries; s++) {
+    store<u32>(walSeriesAt + (<usize>s << 2), <u32>(p - walAt));
     const a = load<i32>(startsAt + (<usize>s << 2));
     const b = load<i32>(startsAt + (<usize>(s + 1) << 2));
     p = putName(p, seriesName(s));
@@ -716,6 +728,7 @@ export function encodeWal(rows: i32): i32 {
       }
     }
   }
+  store<u32>(walSeriesAt + (<usize>nSeries << 2), <u32>(p - walAt));
   return <i32>(p - walAt);
 }
 

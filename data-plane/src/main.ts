@@ -85,8 +85,9 @@ async function run(config: StockTsdbConfig, configPath: string, logger: Logger):
   const api: EngineApi = cluster?.node ?? engine;
   let server: RunningServer;
   try {
-    // Standalone: the workers also encode the WAL value (the rows go to this engine as parsed).
-    const writeParser = new WriteParser(engine.pool, cluster === null);
+    // Standalone: the workers also encode the WAL value (the rows go to this engine as parsed);
+    // cluster: they attach the version-2 record the coordinator forwards slices of.
+    const writeParser = new WriteParser(engine.pool, cluster === null ? 'wal-value' : 'forward-record');
     server = startServer({ config, engine: api, logger, ops: engine, registry: cluster?.registry, extendApp: cluster?.extendApp, writeParser });
   } catch (err) {
     logger.error('cannot start the HTTP servers', { bind: config.network.bind_address, port: config.network.port, metrics_port: config.monitoring.metrics_port, err: err as Error });

@@ -66,7 +66,7 @@ export function startServer(opts: ServerOptions): RunningServer {
   registerProcessMetrics(registry);
   registerEngineMetrics(registry, engine);
   const metrics = registerHttpMetrics(registry);
-  const writeParser = opts.writeParser ?? new WriteParser(null, false);
+  const writeParser = opts.writeParser ?? new WriteParser(null, 'none');
   registry.callbackCounter({
     name: 'stock_tsdb_line_protocol_bodies_total',
     help: 'Line-protocol write bodies parsed, by parser: fast (WebAssembly) or reference (TypeScript: other shapes, small bodies).',

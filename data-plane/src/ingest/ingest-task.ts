@@ -4,16 +4,17 @@
  * WAL value too — everything but applying the rows, off the request thread. Pure (no I/O).
  */
 import { decodeWalRecord, decodeWalRecordPacked, encodeWalRecordPacked } from '../encoding/wal-record.ts';
+import { decodeWalRecordV2Packed, WAL_RECORD_V2 } from '../encoding/wal-record-v2.ts';
 import { CorruptionError, ValidationError } from '../errors.ts';
 import type { Precision } from '../model.ts';
 import { walValueOfRecord } from '../storage/wal-compact.ts';
 import { parseJsonWritePacked } from './json-write-parser.ts';
 import { parseLineProtocolPacked } from './line-protocol-parser.ts';
 import { parseLineProtocolFastWithWal } from './lp-fast-path.ts';
-import type { PackedBatch } from './packed-batch.ts';
+import { unpackBatch, type PackedBatch } from './packed-batch.ts';
 import { resolveLimits, type WriteLimits } from './write-limits.ts';
 
-/** What a write body is. `wal-record`: a peer's internal write (encoding/wal-record.ts). */
+/** What a write body is. `wal-record`: a peer's internal write (a WAL record of version 1 or 2). */
 export type WriteFormat = 'line-protocol' | 'json' | 'wal-record';
 
 export interface IngestTask {
@@ -29,6 +30,11 @@ export interface IngestTask {
   limits?: Partial<WriteLimits>;
   /** also encode the stored WAL value (standalone writes: the local engine logs exactly this batch) */
   walValue: boolean;
+  /**
+   * line protocol without `walValue`: attach the rows' version-2 record to the packed batch when
+   * the fast path parsed them (cluster coordinators forward slices of it to the owners)
+   */
+  forwardRecord?: boolean;
 }
 
 export interface IngestResult {
@@ -44,12 +50,13 @@ export function runIngestTask(task: IngestTask): IngestResult {
   switch (task.format) {
     case 'line-protocol': {
       const opts = { precision: task.precision, defaultTimeUs: task.defaultTimeUs, limits: task.limits };
-      // With a WAL value, the fast path also writes the compact (version 2) record from its own
-      // parse: no LZ4.
-      const fast = parseLineProtocolFastWithWal(task.body, task.precision, resolveLimits(task.limits), task.walValue);
+      // The fast path also writes the compact (version 2) record from its own parse: the WAL
+      // value without LZ4, or what a cluster coordinator forwards.
+      const fast = parseLineProtocolFastWithWal(task.body, task.precision, resolveLimits(task.limits), task.walValue || task.forwardRecord === true);
       if (fast) {
-        const walValue = task.walValue ? (fast.walRecord ?? walValueOfRecord(encodeWalRecordPacked(fast.packed))) : null;
-        return { packed: fast.packed, walValue, fastPath: true };
+        if (task.walValue) return { packed: fast.packed, walValue: fast.walRecord?.record ?? walValueOfRecord(encodeWalRecordPacked(fast.packed)), fastPath: true };
+        if (fast.walRecord) fast.packed.walRecordV2 = fast.walRecord;
+        return { packed: fast.packed, walValue: null, fastPath: true };
       }
       const packed = parseLineProtocolPacked(task.body, opts); // a body the fast path does not take
       return { packed, walValue: task.walValue ? walValueOfRecord(encodeWalRecordPacked(packed)) : null, fastPath: false };
@@ -60,6 +67,11 @@ export function runIngestTask(task: IngestTask): IngestResult {
     }
     case 'wal-record': {
       // The body already is the record: log it as received instead of encoding it again.
+      if (task.body.length > 0 && task.body[0] === WAL_RECORD_V2) {
+        // Version 2 keeps one field order for the whole record: replay sees the live order.
+        const packed = decodePeerRecordV2Packed(task.body);
+        return { packed, walValue: task.walValue ? task.body : null };
+      }
       // Decoded straight into the packed layout, with what the engine checks for batches it
       // did not see parsed (validateBatch's checks).
       const { packed, orderKept } = decodePeerRecordPacked(task.body);
@@ -75,7 +87,13 @@ export function runIngestTask(task: IngestTask): IngestResult {
 
 /** A WAL record from a peer; a broken one is the sender's fault (400), not corruption here. */
 export function decodePeerRecord(body: Uint8Array) {
+  if (body.length > 0 && body[0] === WAL_RECORD_V2) return unpackBatch(decodePeerRecordV2Packed(body));
   return asSendersFault(() => decodeWalRecord(body, 'internal write body'));
+}
+
+/** A peer's version-2 record (a coordinator's slice of a parsed request), validated and packed. */
+function decodePeerRecordV2Packed(body: Uint8Array) {
+  return asSendersFault(() => decodeWalRecordV2Packed(body, 'internal write body'));
 }
 
 /** decodePeerRecord + validateBatch + packBatch in one pass (encoding/wal-record.ts). */

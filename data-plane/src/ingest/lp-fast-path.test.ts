@@ -5,7 +5,8 @@ import type { Precision } from '../model.ts';
 import { runIngestTask } from './ingest-task.ts';
 import { parseLineProtocolPacked } from './line-protocol-parser.ts';
 import { FAST_PATH_MAX_BYTES, fastPathAvailable, parseLineProtocolFast, parseLineProtocolFastWithWal } from './lp-fast-path.ts';
-import { unpackBatch, type PackedBatch } from './packed-batch.ts';
+import { PackedWriteBatch, type PackedBatch } from './packed-batch.ts';
+import { decodeWalRecordV2Packed, sliceWalRecordV2 } from '../encoding/wal-record-v2.ts';
 import { CorruptionError } from '../errors.ts';
 import { decodeWalValue } from '../storage/wal-compact.ts';
 import type { WriteBatch } from '../model.ts';
@@ -46,10 +47,14 @@ function expectSameBatch(a: PackedBatch, b: PackedBatch): void {
   }
 }
 
-/** `decoded` (a WAL record read back) holds exactly the rows of `p`, series and columns in order. */
-function expectSameRows(decoded: WriteBatch, p: PackedBatch): void {
-  const want = unpackBatch(p).series;
-  expect(decoded.rowCount).toBe(p.rowCount);
+/**
+ * `decoded` (a WAL record read back) holds exactly the rows of `p` (of its series `only`, when
+ * given), series and columns in order.
+ */
+function expectSameRows(decoded: WriteBatch, p: PackedBatch, only: Int32Array | null = null): void {
+  const part = new PackedWriteBatch(p, only);
+  const want = part.series;
+  expect(decoded.rowCount).toBe(part.rowCount);
   expect(decoded.series.map((s) => s.symbol)).toEqual(want.map((s) => s.symbol));
   decoded.series.forEach((s, i) => {
     const w = want[i];
@@ -63,12 +68,25 @@ function expectSameRows(decoded: WriteBatch, p: PackedBatch): void {
   });
 }
 
-/** The fast path's batch and WAL record of `text`, the record checked against the batch. */
+/**
+ * The fast path's batch and WAL record of `text`, the record checked against the batch: read back
+ * by replay, by a peer (the packed decode), and as the slices a cluster coordinator forwards.
+ */
 function walRoundTrip(text: string, precision: Precision = 'ns'): { packed: PackedBatch; walRecord: Uint8Array | null } {
   const r = parseLineProtocolFastWithWal(enc.encode(text), precision);
   if (!r) throw new Error(`fast path did not take ${JSON.stringify(text.slice(0, 80))}`);
-  if (r.walRecord) expectSameRows(decodeWalValue(r.walRecord, 'wal/test'), r.packed);
-  return r;
+  if (!r.walRecord) return { packed: r.packed, walRecord: null };
+  const { record } = r.walRecord;
+  expectSameRows(decodeWalValue(record, 'wal/test'), r.packed);
+  expectSameBatch(decodeWalRecordV2Packed(record), r.packed);
+  const all = Int32Array.from(r.packed.symbols, (_, k) => k);
+  // odd series (scattered ranges), the first half (one run), every series (the whole record)
+  for (const only of [all.filter((k) => k % 2 === 1), all.slice(0, all.length >> 1), all]) {
+    const slice = sliceWalRecordV2(r.walRecord, only, new PackedWriteBatch(r.packed, only).rowCount);
+    expectSameRows(decodeWalValue(slice, 'wal/slice'), r.packed, only);
+  }
+  expect(sliceWalRecordV2(r.walRecord, all, r.packed.rowCount)).toEqual(record);
+  return { packed: r.packed, walRecord: record };
 }
 
 /** Checks the fast path against the reference on one body; returns whether the fast path took it. */

@@ -18,6 +18,7 @@ import { hash32 } from '../encoding/checksum.ts';
 import { fileURLToPath } from 'node:url';
 import { US_PER_UNIT, type Precision } from '../model.ts';
 import { fieldNameProblem, symbolProblem } from './names.ts';
+import type { IndexedWalRecordV2 } from '../encoding/wal-record-v2.ts';
 import type { PackedBatch } from './packed-batch.ts';
 import { DEFAULT_WRITE_LIMITS, MAX_TIME_US, MIN_TIME_US, type WriteLimits } from './write-limits.ts';
 
@@ -49,6 +50,7 @@ interface LpFastExports {
   dataPtr(): number;
   encodeWal(rows: number): number;
   walPtr(): number;
+  walSeriesPtr(): number;
 }
 
 // name id → its string, and whether it was validated as a symbol (1) / field name (2)
@@ -115,20 +117,21 @@ export function parseLineProtocolFast(body: Uint8Array, precision: Precision, li
 
 /**
  * parseLineProtocolFast, plus the batch's version-2 WAL record (data-plane/docs/format/wal.md)
- * written by the module from the same parse: what a standalone server logs for the request, in
- * place of a version-1 record and its LZ4. `walRecord` is null when a timestamp delta is too
- * large for that format (the caller then logs version 1), or when `withWal` is false.
+ * written by the module from the same parse, with where each series' bytes are in it: what a
+ * standalone server logs for the request, in place of a version-1 record and its LZ4, and what
+ * a cluster coordinator forwards slices of. `walRecord` is null when a timestamp delta is too
+ * large for that format (the caller then uses version 1), or when `withWal` is false.
  */
 export function parseLineProtocolFastWithWal(
   body: Uint8Array,
   precision: Precision,
   limits: WriteLimits = DEFAULT_WRITE_LIMITS,
   withWal = true,
-): { packed: PackedBatch; walRecord: Uint8Array | null } | null {
+): { packed: PackedBatch; walRecord: IndexedWalRecordV2 | null } | null {
   return parseHere(body, precision, limits, withWal);
 }
 
-function parseHere(body: Uint8Array, precision: Precision, limits: WriteLimits, withWal: boolean): { packed: PackedBatch; walRecord: Uint8Array | null } | null {
+function parseHere(body: Uint8Array, precision: Precision, limits: WriteLimits, withWal: boolean): { packed: PackedBatch; walRecord: IndexedWalRecordV2 | null } | null {
   const w = fastPath();
   const unit = US_PER_UNIT[precision];
   if (w === null || unit === undefined || body.length > FAST_PATH_MAX_BYTES) return null;
@@ -176,11 +179,11 @@ function parseHere(body: Uint8Array, precision: Precision, limits: WriteLimits, 
     present: new Uint8Array(buf, w.presentPtr(), nSeries * nFields).slice(),
     rowCount: rows,
   };
-  return { packed, walRecord: withWal ? walRecordOf(w, rows) : null };
+  return { packed, walRecord: withWal ? walRecordOf(w, rows, nSeries) : null };
 }
 
 /** The version-2 WAL record of the last parse (`rows` rows), with its hash; null if it cannot be one. */
-function walRecordOf(w: LpFastExports, rows: number): Uint8Array | null {
+function walRecordOf(w: LpFastExports, rows: number, nSeries: number): IndexedWalRecordV2 | null {
   let len: number;
   try {
     len = w.encodeWal(rows);
@@ -193,7 +196,7 @@ function walRecordOf(w: LpFastExports, rows: number): Uint8Array | null {
   const out = new Uint8Array(len + 4);
   out.set(new Uint8Array(w.memory.buffer, w.walPtr(), len)); // after encodeWal: it may have grown the memory
   new DataView(out.buffer).setUint32(len, hash32(out, 0, len), true);
-  return out;
+  return { record: out, seriesAt: new Uint32Array(w.memory.buffer, w.walSeriesPtr(), nSeries + 1).slice() };
 }
 
 /** Name `id` as a string when valid for the use `flag` (validated once per name and use), else null. */

@@ -12,6 +12,7 @@
  * `present[s * fieldNames.length + f]` is 1 when series s has a value for field f in at least one
  * of its rows (a field none of its rows has is left out of its columns, as WriteBatchBuilder does).
  */
+import type { IndexedWalRecordV2 } from '../encoding/wal-record-v2.ts';
 import type { SeriesRows, WriteBatch } from '../model.ts';
 
 export interface PackedBatch {
@@ -24,11 +25,18 @@ export interface PackedBatch {
   /** nSeries × fieldNames.length flags */
   present: Uint8Array;
   rowCount: number;
+  /**
+   * The same rows as a version-2 WAL record, when the parser wrote one for a cluster coordinator:
+   * it forwards each owner its series' slice of it (wal-record-v2.ts, sliceWalRecordV2)
+   */
+  walRecordV2?: IndexedWalRecordV2;
 }
 
 /** The buffers a PackedBatch owns, for a transfer list. */
 export function packedBuffers(p: PackedBatch): ArrayBuffer[] {
-  return [p.starts.buffer as ArrayBuffer, p.data.buffer as ArrayBuffer, p.present.buffer as ArrayBuffer];
+  const buffers = [p.starts.buffer as ArrayBuffer, p.data.buffer as ArrayBuffer, p.present.buffer as ArrayBuffer];
+  if (p.walRecordV2) buffers.push(p.walRecordV2.record.buffer as ArrayBuffer, p.walRecordV2.seriesAt.buffer as ArrayBuffer);
+  return buffers;
 }
 
 /**

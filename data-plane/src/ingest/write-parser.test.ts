@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWalRecord } from '../encoding/wal-record.ts';
+import { sliceWalRecordV2 } from '../encoding/wal-record-v2.ts';
 import { ValidationError } from '../errors.ts';
 import type { WriteBatch } from '../model.ts';
 import { PiscinaCodecPool } from '../storage/codec-pool.ts';
@@ -24,6 +25,18 @@ function lpBody(symbols: number, perSymbol: number): Uint8Array {
     for (let s = 0; s < symbols; s++) {
       const p = 100 + s + i / 100;
       out += `bars,symbol=SYM${s},exchange=X open=${p},high=${p + 0.5},low=${p - 0.5},close=${p + 0.25},volume=${100 + i}i ${(T0 + i * 1000) * 1e6}\n`;
+    }
+  }
+  return enc.encode(out);
+}
+
+/** lpBody with 2-decimal prices: the shape the WebAssembly fast path takes (lp-fast-path.ts). */
+function fastLpBody(symbols: number, perSymbol: number): Uint8Array {
+  let out = '';
+  for (let i = 0; i < perSymbol; i++) {
+    for (let s = 0; s < symbols; s++) {
+      const p = (k: number) => (100 + s + i / 100 + k).toFixed(2);
+      out += `bars,symbol=SYM${s} open=${p(0)},high=${p(0.5)},low=${p(-0.5)},close=${p(0.25)},volume=${100 + i}i ${(T0 + i * 1000) * 1e6}\n`;
     }
   }
   return enc.encode(out);
@@ -60,7 +73,7 @@ describe('WriteParser (real worker pool)', () => {
     const body = lpBody(300, 4);
     expect(body.byteLength).toBeGreaterThanOrEqual(OFF_THREAD_MIN_BYTES);
     const expected = parseLineProtocol(body, { precision: 'ns' });
-    const r = await new WriteParser(pool, true).parse('line-protocol', body.slice(), { precision: 'ns' });
+    const r = await new WriteParser(pool, 'wal-value').parse('line-protocol', body.slice(), { precision: 'ns' });
     expect(r.batch.rowCount).toBe(1200);
     expect(plain(r.batch)).toEqual(plain(expected));
     expect(shape(r.batch)).toEqual(shape(expected));
@@ -73,7 +86,7 @@ describe('WriteParser (real worker pool)', () => {
   it('parses small bodies on the calling thread (no WAL value: the engine encodes it)', async () => {
     const body = lpBody(3, 2);
     expect(body.byteLength).toBeLessThan(OFF_THREAD_MIN_BYTES);
-    const r = await new WriteParser(pool, true).parse('line-protocol', body, { precision: 'ns' });
+    const r = await new WriteParser(pool, 'wal-value').parse('line-protocol', body, { precision: 'ns' });
     expect(r.prepared).toBeUndefined();
     expect(plain(r.batch)).toEqual(plain(parseLineProtocol(body, { precision: 'ns' })));
   });
@@ -83,7 +96,7 @@ describe('WriteParser (real worker pool)', () => {
     const big = new Uint8Array(whole.byteLength + 16);
     big.set(whole, 8);
     const view = big.subarray(8, 8 + whole.byteLength);
-    const r = await new WriteParser(pool, true).parse('line-protocol', view, { precision: 'ns' });
+    const r = await new WriteParser(pool, 'wal-value').parse('line-protocol', view, { precision: 'ns' });
     expect(r.batch.rowCount).toBe(1200);
     expect(view.byteLength).toBe(whole.byteLength); // not detached
     expect(view[0]).toBe(whole[0]);
@@ -102,7 +115,7 @@ describe('WriteParser (real worker pool)', () => {
       }
       throw new Error('inline parse accepted the bad line');
     })();
-    const err = await rejection(new WriteParser(pool, true).parse('line-protocol', body, { precision: 'ns' }));
+    const err = await rejection(new WriteParser(pool, 'wal-value').parse('line-protocol', body, { precision: 'ns' }));
     expect(err.message).toBe(inline.message);
     expect(err.message).toMatch(/^line 778: /);
     expect(err.code).toBe('invalid_line_protocol');
@@ -112,28 +125,55 @@ describe('WriteParser (real worker pool)', () => {
     const body = jsonBody(400, 3);
     expect(body.byteLength).toBeGreaterThanOrEqual(OFF_THREAD_MIN_BYTES);
     const expected = parseJsonWrite(body, { precision: 's' });
-    const r = await new WriteParser(pool, true).parse('json', body.slice(), { precision: 's', contentType: 'application/json' });
+    const r = await new WriteParser(pool, 'wal-value').parse('json', body.slice(), { precision: 's', contentType: 'application/json' });
     expect(plain(r.batch)).toEqual(plain(expected));
     expect(plain(decodeWalValue(r.prepared!.walValue, 'test'))).toEqual(plain(expected));
     const bad = enc.encode(new TextDecoder().decode(body).replace('"volume":2}', '"volume":"two"}'));
-    const err = await rejection(new WriteParser(pool, true).parse('json', bad, { precision: 's' }));
+    const err = await rejection(new WriteParser(pool, 'wal-value').parse('json', bad, { precision: 's' }));
     expect(err.message).toMatch(/row \d+.*volume/);
   });
 
   it('logs a peer WAL record as received, and rejects a damaged one as the sender’s fault', async () => {
     const batch = parseLineProtocol(lpBody(300, 4), { precision: 'ns' });
     const record = encodeWalRecord(batch);
-    const r = await new WriteParser(pool, true).parse('wal-record', record.slice(), { precision: 'us' });
+    const r = await new WriteParser(pool, 'wal-value').parse('wal-record', record.slice(), { precision: 'us' });
     expect(plain(r.batch)).toEqual(plain(batch));
     expect(plain(decodeWalValue(r.prepared!.walValue, 'test'))).toEqual(plain(batch));
     const damaged = record.slice();
     damaged[100] ^= 0xff;
-    const err = await rejection(new WriteParser(pool, true).parse('wal-record', damaged, { precision: 'us' }));
+    const err = await rejection(new WriteParser(pool, 'wal-value').parse('wal-record', damaged, { precision: 'us' }));
     expect(err.message).toMatch(/internal write: body is not a valid WAL record/);
   });
 
+  it('gives a cluster coordinator the version-2 record of a fast-path parse; a peer logs its slice as received', async () => {
+    const parser = new WriteParser(pool, 'forward-record');
+    const r = await parser.parse('line-protocol', fastLpBody(300, 40), { precision: 'ns' });
+    expect(parser.lineProtocolBodies.fast).toBe(1);
+    expect(r.prepared).toBeUndefined();
+    const { packed } = r.batch as PackedWriteBatch;
+    const v2 = packed.walRecordV2!;
+    expect(v2.record[0]).toBe(2);
+    expect(v2.seriesAt.length).toBe(301);
+    // a peer's part: every third series (big enough for the workers)
+    const only = Int32Array.from({ length: 100 }, (_, i) => i * 3);
+    const part = new PackedWriteBatch(packed, only);
+    const slice = sliceWalRecordV2(v2, only, part.rowCount);
+    expect(slice.byteLength).toBeGreaterThanOrEqual(OFF_THREAD_MIN_BYTES);
+    const peer = await new WriteParser(pool, 'wal-value').parse('wal-record', slice.slice(), { precision: 'us' });
+    expect(plain(peer.batch)).toEqual(plain(part));
+    expect(peer.prepared!.walValue).toEqual(slice); // stored as received: no re-encoding, no LZ4
+    const damaged = slice.slice();
+    damaged[40] ^= 0xff;
+    const err = await rejection(new WriteParser(pool, 'wal-value').parse('wal-record', damaged, { precision: 'us' }));
+    expect(err.message).toMatch(/internal write: body is not a valid WAL record: WAL record checksum mismatch/);
+    // a small part is decoded on the request thread, to the same rows
+    const one = Int32Array.of(7);
+    const small = await new WriteParser(pool, 'wal-value').parse('wal-record', sliceWalRecordV2(v2, one, new PackedWriteBatch(packed, one).rowCount), { precision: 'us' });
+    expect(plain(small.batch)).toEqual(plain(new PackedWriteBatch(packed, one)));
+  });
+
   it('leaves the WAL value out when asked (cluster coordinators split the rows first)', async () => {
-    const r = await new WriteParser(pool, false).parse('line-protocol', lpBody(300, 4), { precision: 'ns' });
+    const r = await new WriteParser(pool, 'none').parse('line-protocol', lpBody(300, 4), { precision: 'ns' });
     expect(r.batch.rowCount).toBe(1200);
     expect(r.prepared).toBeUndefined();
   });
@@ -147,7 +187,7 @@ describe('Engine.write with a prepared WAL value', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'prepared-'));
     dirs.push(dataDir);
     let engine = await Engine.open({ dataDir, workerThreads: 2, idleSealMs: 3_600_000 });
-    const parser = new WriteParser(engine.pool, true);
+    const parser = new WriteParser(engine.pool, 'wal-value');
     const body = lpBody(300, 4);
     const expected = parseLineProtocol(body, { precision: 'ns' });
     const { batch, prepared } = await parser.parse('line-protocol', body, { precision: 'ns' });
@@ -183,7 +223,7 @@ describe('Engine.write with a prepared WAL value', () => {
     dirs.push(dataDir);
     const engine = await Engine.open({ dataDir, workerThreads: 2, idleSealMs: 3_600_000 });
     try {
-      const { batch } = await new WriteParser(engine.pool, false).parse('line-protocol', lpBody(300, 4), { precision: 'ns' });
+      const { batch } = await new WriteParser(engine.pool, 'none').parse('line-protocol', lpBody(300, 4), { precision: 'ns' });
       const packed = (batch as PackedWriteBatch).packed;
       const only = Int32Array.from([5, 17, 250]);
       const part = new PackedWriteBatch(packed, only);

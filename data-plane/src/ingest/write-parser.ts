@@ -39,17 +39,22 @@ export interface LineProtocolCounts {
   reference: number;
 }
 
+/** What the ingest workers prepare besides the parsed rows (see WriteParser's constructor). */
+export type WorkerPreparation = 'wal-value' | 'forward-record' | 'none';
+
 export class WriteParser {
   readonly lineProtocolBodies: LineProtocolCounts = { fast: 0, reference: 0 };
 
   /**
    * @param pool the codec pool, or null to parse everything on the calling thread
-   * @param walValues encode the WAL value in the worker too: true when the rows go to a local
-   *   engine as they are (standalone); false when they are split and forwarded (cluster)
+   * @param prepare what the workers prepare besides the rows: 'wal-value' when the rows go to a
+   *   local engine as they are (standalone, and a cluster node's peer writes); 'forward-record'
+   *   when a cluster coordinator splits them by owner (the version-2 record it slices, on line
+   *   protocol the fast path parsed); 'none'
    */
   constructor(
     private readonly pool: CodecPool | null,
-    private readonly walValues: boolean,
+    private readonly prepare: WorkerPreparation,
     private readonly minOffThreadBytes = OFF_THREAD_MIN_BYTES,
   ) {}
 
@@ -68,7 +73,15 @@ export class WriteParser {
     }
     // The body's buffer is moved to the worker: it must be the body's alone.
     const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
-    const r = await this.pool.run<IngestResult>({ kind: 'ingest', format, body: owned, ...opts, defaultTimeUs, walValue: this.walValues });
+    const r = await this.pool.run<IngestResult>({
+      kind: 'ingest',
+      format,
+      body: owned,
+      ...opts,
+      defaultTimeUs,
+      walValue: this.prepare === 'wal-value',
+      forwardRecord: this.prepare === 'forward-record',
+    });
     if (r.fastPath !== undefined) this.lineProtocolBodies[r.fastPath ? 'fast' : 'reference']++;
     const batch = unpackBatch(r.packed);
     return r.walValue ? { batch, prepared: { walValue: r.walValue } } : { batch };

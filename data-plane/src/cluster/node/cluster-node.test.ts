@@ -5,6 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { OverloadError, ValidationError } from '../../errors.ts';
+import { fastPathAvailable, parseLineProtocolFastWithWal } from '../../ingest/lp-fast-path.ts';
+import { PackedWriteBatch } from '../../ingest/packed-batch.ts';
 import type { SeriesRows, WriteBatch } from '../../model.ts';
 import { Engine } from '../../storage/engine.ts';
 import { MemoryKvStore } from '../../storage/memory-kv-store.ts';
@@ -103,6 +105,31 @@ describe('ClusterNode (in process)', () => {
     expect([...back.ts]).toEqual([0, 1e6, 2e6, 10e6]);
     expect(back.values[0]![0]).toBe(42); // replay kept the order: the later upsert won
     expect(n('n1').counters.hintsReplayed).toBe(2);
+  });
+
+  it('forwards the parts of a request the fast path parsed as slices of its version-2 record, as hints too', async () => {
+    expect(fastPathAvailable()).toBe(true); // built by scripts/build-wasm.sh (npm test's pretest)
+    const { t, n } = await cluster();
+    const symbols = Array.from({ length: 24 }, (_, i) => `stock.SZ.${i}`);
+    const lines = symbols.flatMap((s, i) => [0, 1, 2].map((k) => `bars,symbol=${s} price=${i}.${k}5,volume=${k}i ${(1000 + k) * 1e9}`));
+    const parsed = parseLineProtocolFastWithWal(new TextEncoder().encode(lines.join('\n')), 'ns')!;
+    parsed.packed.walRecordV2 = parsed.walRecord!; // what the ingest workers attach for a coordinator
+    t.down.add('n3'); // n3's parts are held as hints, then replayed
+    expect(await n('n1').write(new PackedWriteBatch(parsed.packed))).toEqual({ written: 72 });
+    expect(n('n1').hints.pending('n3')).toBe(1);
+    t.down.delete('n3');
+    await until('hints replayed', () => n('n1').hints.pending('n3') === 0);
+    expect(t.recordVersions.get('n2')).toEqual([2]);
+    expect(t.recordVersions.get('n3')).toEqual([2]);
+    for (const [i, s] of symbols.entries()) {
+      for (const id of owners(s)) {
+        const got = await n(id).engine.readRange({ symbol: s, start: 0, end: 1e15 });
+        expect([...got.ts], `${s} on ${id}`).toEqual([1000e6, 1001e6, 1002e6]);
+        expect(got.fields, `${s} on ${id}`).toEqual(['price', 'volume']);
+        expect([...got.values[0]!], `${s} on ${id}`).toEqual([0, 1, 2].map((k) => Number(`${i}.${k}5`)));
+        expect([...got.values[1]!], `${s} on ${id}`).toEqual([0, 1, 2]);
+      }
+    }
   });
 
   it('stops hinting a target past its hint bound, so a long outage fails writes instead of filling the disk', async () => {

@@ -3,7 +3,7 @@
  * engines (as the internal routes do), and any node can be marked unreachable.
  */
 import type { CandleQuery, CandleResult, RangeQuery } from '../../engine-api.ts';
-import { decodeWalRecord } from '../../encoding/wal-record.ts';
+import { decodePeerRecord } from '../../ingest/ingest-task.ts';
 import type { SeriesData } from '../../model.ts';
 import type { ClusterNode } from './cluster-node.ts';
 import { CATCHING_UP, PeerError, STALE_RING, type HintReport, type PeerReadOptions, type PeerTransport, type PeerWriteOptions, type PingReply } from './peer-transport.ts';
@@ -15,6 +15,8 @@ export class InProcessTransport implements PeerTransport {
   readonly down = new Set<string>();
   /** internal writes received, per node */
   readonly writes = new Map<string, number>();
+  /** the WAL record version (byte 0) of each internal write received, per node */
+  readonly recordVersions = new Map<string, number[]>();
   /** while set, internal writes wait for it before they are delivered (writes "on the wire") */
   hold: Promise<void> | null = null;
 
@@ -34,8 +36,9 @@ export class InProcessTransport implements PeerTransport {
     if (this.hold) await this.hold;
     this.fence(n, o.epoch);
     await n.beforeRoutedWrite(o.epoch ?? o.hintEpoch);
-    await n.storePeerWrite({ batch: decodeWalRecord(record) }, o.hintEpoch);
+    await n.storePeerWrite({ batch: decodePeerRecord(record) }, o.hintEpoch);
     this.writes.set(peer.id, (this.writes.get(peer.id) ?? 0) + 1);
+    this.recordVersions.set(peer.id, [...(this.recordVersions.get(peer.id) ?? []), record[0]!]);
   }
 
   /** As the internal read route: a node behind refuses when asked to. */

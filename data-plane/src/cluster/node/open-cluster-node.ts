@@ -69,8 +69,9 @@ export async function openClusterNode(o: { config: StockTsdbConfig; engine: Engi
       rebalance.extendApp(app, deps);
       // A peer's part of one client write is a binary WAL record: about the size of the JSON
       // it came from, but line protocol can be denser, hence the headroom.
-      // Peers' records are decoded, checked and LZ4'd for this node's WAL in the codec workers.
-      const parser = new WriteParser(o.engine.pool, true);
+      // Peers' records are decoded and checked in the codec workers; version 2 (a slice of a
+      // parsed request) is logged as received, version 1 LZ4'd for this node's WAL.
+      const parser = new WriteParser(o.engine.pool, 'wal-value');
       registerInternalRoutes(app, { node, token, maxBodyBytes: network.max_body_size * 4, parser });
       registerAdminRingRoutes(app, deps, { node, token });
     },
