@@ -205,8 +205,11 @@ describe('cluster failover (3 real nodes, RF 2, quorum; kill -9 one node)', () =
       expect(ts.length / 8, `${symbol} on n3's engine`).toBeGreaterThanOrEqual(expected.get(symbol)!.size);
     }
     const metrics = (await get(`${n1.metricsUrl}/metrics`)).text;
-    // the line-protocol batches took the fast path (so their parts went out as version-2 slices)
+    // the line-protocol batches took the fast path, and their parts went to peers (and into hints
+    // for n3) as version-2 slices: every node announces that it takes them
     expect(Number(/^stock_tsdb_line_protocol_bodies_total\{parser="fast"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(Number(/^stock_tsdb_cluster_peer_write_parts_total\{record_version="2"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect((await get(`${n2.dataUrl}/internal/v1/ping`, AUTH)).json.wal_record_versions).toEqual([1, 2]);
     expect(metrics).toMatch(/^stock_tsdb_cluster_ring_epoch 1$/m);
     expect(metrics).toMatch(/^stock_tsdb_cluster_hints_pending\{target="n3"\} 0$/m);
     expect(metrics).toMatch(/^stock_tsdb_cluster_peers_healthy 3$/m);

@@ -20,9 +20,13 @@ export interface ClusterCounters {
   staleRingReroutes: number;
   /** rows of hint replays this node did not store: their vnodes had moved away from it */
   hintRowsDeclined: number;
+  /** write parts made for peers (sent or hinted) as version-1 WAL records */
+  peerPartsV1: number;
+  /** write parts made for peers as slices of a version-2 record (write-coordinator.ts) */
+  peerPartsV2: number;
 }
 
 /** All zero. */
 export function newClusterCounters(): ClusterCounters {
-  return { hintsStored: 0, hintsReplayed: 0, hintsDropped: 0, writesUnacknowledged: 0, readFallbacks: 0, readsFailed: 0, staleRingReroutes: 0, hintRowsDeclined: 0 };
+  return { hintsStored: 0, hintsReplayed: 0, hintsDropped: 0, writesUnacknowledged: 0, readFallbacks: 0, readsFailed: 0, staleRingReroutes: 0, hintRowsDeclined: 0, peerPartsV1: 0, peerPartsV2: 0 };
 }

@@ -34,4 +34,13 @@ export function registerClusterMetrics(registry: Registry, node: ClusterNode): v
     ['stock_tsdb_cluster_hint_rows_declined_total', 'Rows of hint replays not stored here because their vnodes had moved away from this node (their owners have them).', 'hintRowsDeclined'],
   ];
   for (const [name, help, key] of counters) registry.callbackCounter({ name, help, collect: () => node.counters[key] });
+  registry.callbackCounter({
+    name: 'stock_tsdb_cluster_peer_write_parts_total',
+    help: 'Write parts made for peers (sent or hinted), by WAL record version: 2 = a slice of the request the workers parsed, 1 = other bodies, or a peer that does not take version 2.',
+    labelNames: ['record_version'],
+    collect: () => [
+      { labels: { record_version: '1' }, value: node.counters.peerPartsV1 },
+      { labels: { record_version: '2' }, value: node.counters.peerPartsV2 },
+    ],
+  });
 }

@@ -114,6 +114,7 @@ describe('ClusterNode (in process)', () => {
     const lines = symbols.flatMap((s, i) => [0, 1, 2].map((k) => `bars,symbol=${s} price=${i}.${k}5,volume=${k}i ${(1000 + k) * 1e9}`));
     const parsed = parseLineProtocolFastWithWal(new TextEncoder().encode(lines.join('\n')), 'ns')!;
     parsed.packed.walRecordV2 = parsed.walRecord!; // what the ingest workers attach for a coordinator
+    await until('n1 pinged n2 and n3', () => n('n1').health.acceptsWalRecordV2('n2') && n('n1').health.acceptsWalRecordV2('n3'));
     t.down.add('n3'); // n3's parts are held as hints, then replayed
     expect(await n('n1').write(new PackedWriteBatch(parsed.packed))).toEqual({ written: 72 });
     expect(n('n1').hints.pending('n3')).toBe(1);
@@ -121,6 +122,7 @@ describe('ClusterNode (in process)', () => {
     await until('hints replayed', () => n('n1').hints.pending('n3') === 0);
     expect(t.recordVersions.get('n2')).toEqual([2]);
     expect(t.recordVersions.get('n3')).toEqual([2]);
+    expect([n('n1').counters.peerPartsV1, n('n1').counters.peerPartsV2]).toEqual([0, 2]);
     for (const [i, s] of symbols.entries()) {
       for (const id of owners(s)) {
         const got = await n(id).engine.readRange({ symbol: s, start: 0, end: 1e15 });
@@ -129,6 +131,23 @@ describe('ClusterNode (in process)', () => {
         expect([...got.values[0]!], `${s} on ${id}`).toEqual([0, 1, 2].map((k) => Number(`${i}.${k}5`)));
         expect([...got.values[1]!], `${s} on ${id}`).toEqual([0, 1, 2]);
       }
+    }
+  });
+
+  it('sends version 1 to a peer whose ping answer does not list version 2 (a node from before it)', async () => {
+    const { t, n } = await cluster();
+    t.withoutWalRecordV2.add('n2');
+    await until('n1 knows what n2 and n3 take', () => !n('n1').health.acceptsWalRecordV2('n2') && n('n1').health.acceptsWalRecordV2('n3'));
+    const symbols = Array.from({ length: 24 }, (_, i) => `stock.SZ.${i}`);
+    const lines = symbols.map((s, i) => `bars,symbol=${s} price=${i}.5 ${1000e9}`);
+    const parsed = parseLineProtocolFastWithWal(new TextEncoder().encode(lines.join('\n')), 'ns')!;
+    parsed.packed.walRecordV2 = parsed.walRecord!;
+    expect(await n('n1').write(new PackedWriteBatch(parsed.packed))).toEqual({ written: 24 });
+    expect(t.recordVersions.get('n2')).toEqual([1]);
+    expect(t.recordVersions.get('n3')).toEqual([2]);
+    expect([n('n1').counters.peerPartsV1, n('n1').counters.peerPartsV2]).toEqual([1, 1]);
+    for (const [i, s] of symbols.entries()) {
+      for (const id of owners(s)) expect([...(await n(id).engine.readRange({ symbol: s, start: 0, end: 1e15 })).values[0]!], `${s} on ${id}`).toEqual([i + 0.5]);
     }
   });
 

@@ -15,6 +15,8 @@ export class InProcessTransport implements PeerTransport {
   readonly down = new Set<string>();
   /** internal writes received, per node */
   readonly writes = new Map<string, number>();
+  /** nodes that answer pings as a node from before version-2 WAL records (and refuse them) */
+  readonly withoutWalRecordV2 = new Set<string>();
   /** the WAL record version (byte 0) of each internal write received, per node */
   readonly recordVersions = new Map<string, number[]>();
   /** while set, internal writes wait for it before they are delivered (writes "on the wire") */
@@ -34,6 +36,7 @@ export class InProcessTransport implements PeerTransport {
   async write(peer: RingMember, record: Uint8Array, o: PeerWriteOptions = {}): Promise<void> {
     const n = this.target(peer);
     if (this.hold) await this.hold;
+    if (record[0] === 2 && this.withoutWalRecordV2.has(peer.id)) throw new PeerError(`${peer.id} answered 400: unsupported WAL record version 2`, 'rejected', 400);
     this.fence(n, o.epoch);
     await n.beforeRoutedWrite(o.epoch ?? o.hintEpoch);
     await n.storePeerWrite({ batch: decodePeerRecord(record) }, o.hintEpoch);
@@ -75,6 +78,6 @@ export class InProcessTransport implements PeerTransport {
 
   async ping(peer: RingMember): Promise<PingReply> {
     const n = this.target(peer);
-    return { node: n.self, epoch: n.view?.epoch ?? 0, ready: n.ready };
+    return { node: n.self, epoch: n.view?.epoch ?? 0, ready: n.ready, walRecordV2: !this.withoutWalRecordV2.has(peer.id) };
   }
 }

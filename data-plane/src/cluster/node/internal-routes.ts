@@ -67,7 +67,9 @@ export function registerInternalRoutes(app: Hono<DataEnv>, d: InternalRouteDeps)
     return c.json({ ring: doc ? ringDocToJson(doc) : null });
   });
 
-  app.get('/internal/v1/ping', (c) => c.json({ node: d.node.self, epoch: d.node.view?.epoch ?? 0, ready: d.node.ready }));
+  // wal_record_versions: what POST /internal/v1/write takes (coordinators send version 2 only
+  // to peers that announce it, so nodes from before it keep working in a mixed cluster)
+  app.get('/internal/v1/ping', (c) => c.json({ node: d.node.self, epoch: d.node.view?.epoch ?? 0, ready: d.node.ready, wal_record_versions: [1, 2] }));
 }
 
 /**

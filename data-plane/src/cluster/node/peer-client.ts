@@ -65,8 +65,9 @@ export class HttpPeerClient implements PeerTransport {
   }
 
   async ping(peer: RingMember): Promise<PingReply> {
-    const r = (await this.json(peer, '/internal/v1/ping', this.timeouts.control)) as { node: string; epoch: number; ready: boolean };
-    return { node: r.node, epoch: r.epoch, ready: r.ready !== false };
+    const r = (await this.json(peer, '/internal/v1/ping', this.timeouts.control)) as { node: string; epoch: number; ready: boolean; wal_record_versions?: unknown };
+    const versions = Array.isArray(r.wal_record_versions) ? r.wal_record_versions : [1];
+    return { node: r.node, epoch: r.epoch, ready: r.ready !== false, walRecordV2: versions.includes(2) };
   }
 
   async ring(peer: RingMember): Promise<RingDoc | null> {

@@ -29,6 +29,8 @@ interface PeerState {
   up: boolean;
   /** from the last ping answer: the peer has caught up since its start */
   ready: boolean;
+  /** from the last ping answer: the peer takes version-2 WAL records (false until one says so) */
+  walRecordV2: boolean;
   pinging: boolean;
   lastError: string;
 }
@@ -55,7 +57,7 @@ export class PeerHealth {
     for (const m of members) {
       const s = this.peers.get(m.id);
       if (s) s.member = m;
-      else this.peers.set(m.id, { member: m, failures: 0, up: true, ready: true, pinging: false, lastError: '' });
+      else this.peers.set(m.id, { member: m, failures: 0, up: true, ready: true, walRecordV2: false, pinging: false, lastError: '' });
     }
   }
 
@@ -81,6 +83,14 @@ export class PeerHealth {
   /** Whether `peer` said it has caught up in its last ping answer (reads prefer peers that have). */
   isReady(peer: string): boolean {
     return this.peers.get(peer)?.ready ?? false;
+  }
+
+  /**
+   * Whether `peer` announced in its last ping answer that it takes version-2 WAL records (false
+   * before its first answer: a write then goes as version 1, which every node takes).
+   */
+  acceptsWalRecordV2(peer: string): boolean {
+    return this.peers.get(peer)?.walRecordV2 ?? false;
   }
 
   /** Peers currently up. */
@@ -127,6 +137,7 @@ export class PeerHealth {
           // Another node answering at this address (a stale ring) is as good as no answer.
           if (r.node !== s.member.id) return this.noteFailure(s.member.id, `${s.member.address} answers as node "${r.node}"`);
           s.ready = r.ready;
+          s.walRecordV2 = r.walRecordV2;
           this.noteSuccess(s.member.id);
           this.opts.onEpoch?.(s.member.id, r.epoch);
         })

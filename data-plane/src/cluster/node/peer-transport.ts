@@ -21,6 +21,11 @@ export interface PingReply {
   epoch: number;
   /** whether the peer has caught up since it started (serves reads from its own engine) */
   ready: boolean;
+  /**
+   * whether the peer's internal write route takes version-2 WAL records (a coordinator's slice
+   * of a parsed request); a node from before them does not announce it and gets version 1
+   */
+  walRecordV2: boolean;
 }
 
 /** Options of a read on a peer. */

@@ -1,8 +1,10 @@
 /**
  * WriteCoordinator: the write path of any node (cluster-api.md "Writes"). Splits a batch by
  * vnode, sends each node its part (local part → the engine; remote part → its raw WAL record to
- * `POST /internal/v1/write`), stores a durable hint for every target it could not reach, and
- * decides acknowledgement per vnode with ack-policy.ts.
+ * `POST /internal/v1/write`: a slice of the request's version-2 record when the ingest workers
+ * wrote one and the node announced in its ping answer that it takes version 2, else version 1),
+ * stores a durable hint for every target it could not reach, and decides acknowledgement per
+ * vnode with ack-policy.ts.
  *
  * Ordering: while a target has queued hints (or is down), its new parts are queued behind them
  * instead of sent, so replay never writes an older value over a newer one from this coordinator.
@@ -150,7 +152,9 @@ export class WriteCoordinator {
 
   private async send(view: RingView, node: string, part: WriteBatch): Promise<SendOutcome> {
     if (node === this.d.self) return this.writeLocal(part);
-    const record = recordOf(part);
+    const record = recordOf(part, this.d.health.acceptsWalRecordV2(node));
+    if (record[0] === 2) this.d.counters.peerPartsV2++;
+    else this.d.counters.peerPartsV1++;
     if (!this.d.health.isUp(node)) return this.hint(view, node, record, 'down');
     if (this.d.hints.pending(node) > 0) return this.hint(view, node, record, 'catching up on queued hints');
     try {
@@ -176,7 +180,7 @@ export class WriteCoordinator {
       // LZ4-compressed: for version 1, measured in 3 paired cluster bench runs, 1–3% more rows/s
       // and 2–3% less server CPU per row, for ~2.5× its bytes in the WAL until the rows are
       // sealed; a version-2 slice is about as small as LZ4 would make version 1.
-      if (part instanceof PackedWriteBatch) await this.d.local.write(part, { walValue: recordOf(part) });
+      if (part instanceof PackedWriteBatch) await this.d.local.write(part, { walValue: recordOf(part, true) });
       else await this.d.local.write(part);
       return { kind: 'acked' };
     } catch (err) {
@@ -205,11 +209,12 @@ export class WriteCoordinator {
 
 /**
  * The raw WAL record of one node's part: its series' slice of the request's version-2 record
- * when the ingest workers wrote one (a copy of ~13 B/row, logged by the owner as received),
- * else a version-1 record (~54 B/row, which a peer LZ4-compresses for its WAL).
+ * when the ingest workers wrote one and the node takes version 2 (`v2Ok`; a copy of ~13 B/row,
+ * logged by the owner as received), else a version-1 record (~54 B/row, which a peer
+ * LZ4-compresses for its WAL).
  */
-function recordOf(part: WriteBatch): Uint8Array {
+function recordOf(part: WriteBatch, v2Ok: boolean): Uint8Array {
   if (!(part instanceof PackedWriteBatch)) return encodeWalRecord(part);
-  const v2 = part.packed.walRecordV2;
+  const v2 = v2Ok ? part.packed.walRecordV2 : undefined;
   return v2 ? sliceWalRecordV2(v2, part.seriesIndexes(), part.rowCount) : encodeWalRecordPacked(part.packed, part.only);
 }
