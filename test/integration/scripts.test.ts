@@ -48,12 +48,16 @@ describe('operations scripts (deploy_standalone.sh, utils/health_check.sh)', () 
   }, 90_000);
 
   it('utils/process.sh: process_running is false for a zombie, which `kill -0` still finds', () => {
-    // `sleep 0 &` exits at once; its parent then execs into `sleep 5`, which never collects it:
-    // a zombie for the next 5 s, like a stopped server that init has not reaped yet.
+    // The child waits on a FIFO until its parent has exec'd into `sleep 5`, then exits: `sleep`
+    // never collects it, so it is a zombie for the next 5 s, like a stopped server that init has
+    // not reaped yet. (Had the child exited before the exec, bash could have collected it.)
     const probe = `
       . "${join(REPO_ROOT, 'scripts/utils/process.sh')}"
-      bash -c 'sleep 0 & echo $! > "$1"; exec sleep 5' _ "$T/zombie" & parent=$!
-      for _ in $(seq 1 50); do [ -s "$T/zombie" ] && [ "$(sed -e 's/^.*) //' /proc/$(cat "$T/zombie")/stat | cut -d' ' -f1)" = Z ] && break; sleep 0.1; done
+      mkfifo "$T/go"
+      bash -c 'head -c1 "$1" > /dev/null & echo $! > "$2"; exec sleep 5' _ "$T/go" "$T/zombie" & parent=$!
+      for _ in $(seq 1 100); do [ -s "$T/zombie" ] && [ "$(cat /proc/$parent/comm 2>/dev/null)" = sleep ] && break; sleep 0.05; done
+      echo x > "$T/go"
+      for _ in $(seq 1 100); do [ "$(sed -e 's/^.*) //' /proc/$(cat "$T/zombie")/stat 2>/dev/null | cut -d' ' -f1)" = Z ] && break; sleep 0.05; done
       z=$(cat "$T/zombie")
       kill -0 "$z" && echo "kill0=yes"
       process_running "$z" && echo "zombie=running" || echo "zombie=gone"
