@@ -7,6 +7,7 @@
 import type { CandleQuery } from '../data-plane/src/engine-api.ts';
 import type { SeriesData, SeriesRows } from '../data-plane/src/model.ts';
 import { buildCandles, mergeCandlePartials, partialCandles } from '../data-plane/src/query/candles.ts';
+import { timeIt } from './best-time.ts';
 import { generateBars, generateTicks } from './market-data.ts';
 
 const ROWS = 2_000_000;
@@ -15,20 +16,6 @@ const START_US = Date.UTC(2024, 0, 2, 1, 30) * 1000;
 function toData(s: SeriesRows): SeriesData {
   const fields = [...s.columns.keys()];
   return { symbol: s.symbol, ts: s.ts, fields, values: fields.map((f) => s.columns.get(f)!) };
-}
-
-/** Milliseconds of one `fn()`: the fastest of repeated runs within `budgetMs` (others only add time). */
-function timeIt(fn: () => void, budgetMs: number): number {
-  fn();
-  let best = Infinity;
-  const end = performance.now() + budgetMs;
-  for (let t = performance.now(); t < end; ) {
-    fn();
-    const now = performance.now();
-    best = Math.min(best, now - t);
-    t = now;
-  }
-  return best;
 }
 
 const barsRows = generateBars({ symbols: 1, start: START_US, count: ROWS, stepSec: 1, seed: 7 })[0];

@@ -9,6 +9,7 @@ import { decodeSegment, encodeSegment, type SegmentInput } from '../data-plane/s
 import { inspectSegment } from '../data-plane/src/encoding/segment-inspect.ts';
 import { decodeWalRecord, encodeWalRecord } from '../data-plane/src/encoding/wal-record.ts';
 import type { SeriesRows } from '../data-plane/src/model.ts';
+import { timeIt } from './best-time.ts';
 import { generateBars, generateTicks, type MarketDataOptions } from './market-data.ts';
 
 const ROWS = 2000;
@@ -33,23 +34,6 @@ const kinds: Kind[] = [
 function toInput(s: SeriesRows): SegmentInput {
   const fields = [...s.columns.keys()];
   return { ts: s.ts, fields, values: fields.map((f) => s.columns.get(f)!), blockSizeUs: BLOCK_US };
-}
-
-/**
- * Milliseconds of one `fn()`: the fastest of repeated runs within `budgetMs`. The minimum, not the
- * mean, because other processes share the two cores and only ever add time.
- */
-function timeIt(fn: () => void, budgetMs: number): number {
-  fn();
-  let best = Infinity;
-  const end = performance.now() + budgetMs;
-  for (let t = performance.now(); t < end; ) {
-    fn();
-    const now = performance.now();
-    best = Math.min(best, now - t);
-    t = now;
-  }
-  return best;
 }
 
 const showColumns = process.argv.includes('--columns');

@@ -14,6 +14,7 @@ import { fastPathAvailable, parseLineProtocolFastWithWal } from '../data-plane/s
 import { PackedWriteBatch } from '../data-plane/src/ingest/packed-batch.ts';
 import { DEFAULT_WRITE_LIMITS } from '../data-plane/src/ingest/write-limits.ts';
 import { walValueOfRecord } from '../data-plane/src/storage/wal-compact.ts';
+import { timeIt } from './best-time.ts';
 import { generateBars } from './gen-bars.ts';
 import { lineProtocolBodies } from './lp-body.ts';
 
@@ -33,18 +34,10 @@ const partRows = new PackedWriteBatch(packed, only).rowCount;
 const v1 = encodeWalRecordPacked(packed, only);
 const v2 = sliceWalRecordV2(walRecord, only, partRows);
 
-/** ns per row of `fn()` over `rows` rows: the fastest of repeated runs (other processes only add time). */
+/** ns per row of `fn()` over `rows` rows: the fastest of repeated runs, after a warm-up. */
 function nsPerRow(rows: number, fn: () => unknown, budgetMs = 600): number {
   for (let i = 0; i < 20; i++) fn();
-  let best = Infinity;
-  const end = performance.now() + budgetMs;
-  for (let t = performance.now(); t < end; ) {
-    fn();
-    const now = performance.now();
-    best = Math.min(best, now - t);
-    t = now;
-  }
-  return (best * 1e6) / rows;
+  return (timeIt(fn, budgetMs) * 1e6) / rows;
 }
 
 const line = (what: string, ns: number) => console.log(`${what.padEnd(58)} ${ns.toFixed(1).padStart(7)} ns/row`);
