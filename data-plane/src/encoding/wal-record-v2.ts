@@ -14,6 +14,11 @@ import type { WriteBatch } from '../model.ts';
 
 /** Version byte of these records (version 1: wal-record.ts). */
 export const WAL_RECORD_V2 = 2;
+
+/** Whether `bytes` is a version-2 record by its version byte (byte 0; checked in full on decode). */
+export function isWalRecordV2(bytes: Uint8Array): boolean {
+  return bytes.length > 0 && bytes[0] === WAL_RECORD_V2;
+}
 const HEADER_SIZE = 16;
 const MODE_DECIMAL = 0;
 const MODE_RAW = 1;

@@ -4,7 +4,7 @@
  * WAL value too — everything but applying the rows, off the request thread. Pure (no I/O).
  */
 import { decodeWalRecord, decodeWalRecordPacked, encodeWalRecordPacked } from '../encoding/wal-record.ts';
-import { decodeWalRecordV2Packed, WAL_RECORD_V2 } from '../encoding/wal-record-v2.ts';
+import { decodeWalRecordV2Packed, isWalRecordV2 } from '../encoding/wal-record-v2.ts';
 import { CorruptionError, ValidationError } from '../errors.ts';
 import type { Precision } from '../model.ts';
 import { walValueOfRecord } from '../storage/wal-compact.ts';
@@ -55,6 +55,7 @@ export function runIngestTask(task: IngestTask): IngestResult {
       const fast = parseLineProtocolFastWithWal(task.body, task.precision, resolveLimits(task.limits), task.walValue || task.forwardRecord === true);
       if (fast) {
         if (task.walValue) return { packed: fast.packed, walValue: fast.walRecord?.record ?? walValueOfRecord(encodeWalRecordPacked(fast.packed)), fastPath: true };
+        // (never with a WAL value too: the record's buffer is moved back once)
         if (fast.walRecord) fast.packed.walRecordV2 = fast.walRecord;
         return { packed: fast.packed, walValue: null, fastPath: true };
       }
@@ -67,7 +68,7 @@ export function runIngestTask(task: IngestTask): IngestResult {
     }
     case 'wal-record': {
       // The body already is the record: log it as received instead of encoding it again.
-      if (task.body.length > 0 && task.body[0] === WAL_RECORD_V2) {
+      if (isWalRecordV2(task.body)) {
         // Version 2 keeps one field order for the whole record: replay sees the live order.
         const packed = decodePeerRecordV2Packed(task.body);
         return { packed, walValue: task.walValue ? task.body : null };
@@ -87,7 +88,7 @@ export function runIngestTask(task: IngestTask): IngestResult {
 
 /** A WAL record from a peer; a broken one is the sender's fault (400), not corruption here. */
 export function decodePeerRecord(body: Uint8Array) {
-  if (body.length > 0 && body[0] === WAL_RECORD_V2) return unpackBatch(decodePeerRecordV2Packed(body));
+  if (isWalRecordV2(body)) return unpackBatch(decodePeerRecordV2Packed(body));
   return asSendersFault(() => decodeWalRecord(body, 'internal write body'));
 }
 

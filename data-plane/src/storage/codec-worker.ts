@@ -46,7 +46,7 @@ function run(task: CodecTask): unknown {
       // The parsed rows and the WAL value are moved back, not cloned (see packed-batch.ts).
       const result = runIngestTask(task);
       const buffers = packedBuffers(result.packed);
-      if (result.walValue && !buffers.includes(result.walValue.buffer as ArrayBuffer)) buffers.push(result.walValue.buffer as ArrayBuffer);
+      if (result.walValue) buffers.push(result.walValue.buffer as ArrayBuffer);
       return move(new Moved(result, buffers));
     }
     case 'candles': {

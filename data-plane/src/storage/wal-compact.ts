@@ -2,7 +2,7 @@ import { compress, compressSync } from 'lz4-napi';
 import { unlz4 } from './segment-value.ts';
 import { unwrapValue, wrapValue } from '../encoding/envelope.ts';
 import { decodeWalRecord, encodeWalRecord, encodeWalRecordPacked } from '../encoding/wal-record.ts';
-import { WAL_RECORD_V2, decodeWalRecordV2 } from '../encoding/wal-record-v2.ts';
+import { decodeWalRecordV2, isWalRecordV2 } from '../encoding/wal-record-v2.ts';
 import { PackedWriteBatch } from '../ingest/packed-batch.ts';
 import type { WriteBatch } from '../model.ts';
 
@@ -42,6 +42,6 @@ export function decodeWalValue(bytes: Uint8Array, key: string): WriteBatch {
     return decodeWalRecord(payload, key);
   }
   // Version 2: the compact record of the line-protocol fast path (stored as is).
-  if (bytes.length > 0 && bytes[0] === WAL_RECORD_V2) return decodeWalRecordV2(bytes, key);
+  if (isWalRecordV2(bytes)) return decodeWalRecordV2(bytes, key);
   return decodeWalRecord(bytes, key);
 }
